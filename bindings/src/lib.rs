@@ -1,0 +1,3 @@
+//! Binding cache, route-optimisation associations, location cache, prefix pools,
+//! and the per-worker forwarding-table replicas with their update protocol.
+#![forbid(unsafe_code)]

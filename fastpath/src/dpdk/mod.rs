@@ -1,0 +1,1 @@
+//! Safe wrappers over the DPDK EAL, ports, queues, mempools and mbufs.

@@ -1,0 +1,7 @@
+//! The per-burst forwarding pipeline and the safe DPDK layer.
+//!
+//! All `unsafe` of the project outside `dpdk-sys` lives in [`dpdk`].
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+pub mod dpdk;

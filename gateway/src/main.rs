@@ -1,0 +1,4 @@
+//! `mobgw`: the mobility gateway binary.
+#![forbid(unsafe_code)]
+
+fn main() {}

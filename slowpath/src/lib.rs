@@ -1,0 +1,3 @@
+//! Mobility signaling: wire codecs (Mobility Header and options) and the sans-IO
+//! protocol engines of the LMA and MAG roles (RFC 5213).
+#![forbid(unsafe_code)]
