@@ -1,3 +1,4 @@
 //! Mobility signaling: wire codecs (Mobility Header and options) and the sans-IO
 //! protocol engines of the LMA and MAG roles (RFC 5213).
 #![forbid(unsafe_code)]
+pub mod wire;
