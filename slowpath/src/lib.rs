@@ -2,3 +2,9 @@
 //! protocol engines of the LMA and MAG roles (RFC 5213).
 #![forbid(unsafe_code)]
 pub mod wire;
+pub mod action;
+pub mod counters;
+pub mod lma;
+pub mod pbu;
+pub mod policy;
+pub mod timers;

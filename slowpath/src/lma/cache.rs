@@ -1,0 +1,225 @@
+//! The LMA's Binding Cache (RFC 5213 §5.1) with the indices the §5.4.1 lookup
+//! needs: by home network prefix, and by MN-ID (one entry per attached
+//! interface, §5.4). The per-MN record also holds the last accepted Timestamp
+//! and Sequence # (§5.5), which step 9 needs before any entry is selected.
+
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+use hashbrown::HashMap;
+use ipnet::Ipv6Net;
+
+use crate::action::{SessionId, TunnelKind};
+use crate::timers::{DeadlineQueue, Time};
+use crate::wire::{AccessTechnologyType, HandoffIndicator, Timestamp};
+
+/// Life-cycle state of an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingState {
+    /// Registered; traffic flows.
+    Active,
+    /// De-registered; deleted at `delete_at` unless re-registered
+    /// (MinDelayBeforeBCEDelete, §5.3.5).
+    Deregistered {
+        /// When the entry is deleted.
+        delete_at: Time,
+    },
+}
+
+/// One Binding Cache entry (RFC 5213 §5.1).
+#[derive(Clone, Debug)]
+pub struct BindingCacheEntry {
+    /// Session handle.
+    pub id: SessionId,
+    /// Mobile node identifier (MN-ID option).
+    pub mn_id: Box<[u8]>,
+    /// Link-layer identifier; `None` = ALL_ZERO.
+    pub link_layer_id: Option<Box<[u8]>>,
+    /// Access technology type.
+    pub access_technology: AccessTechnologyType,
+    /// Home network prefixes of this session.
+    pub hnps: Vec<Ipv6Net>,
+    /// Proxy-CoA (the MAG).
+    pub proxy_coa: Ipv6Addr,
+    /// Link-local address of the MAG on the MN's link, if known.
+    pub link_local: Option<Ipv6Addr>,
+    /// Tunnel to the MAG.
+    pub tunnel: TunnelKind,
+    /// Granted lifetime.
+    pub lifetime: Duration,
+    /// When the binding expires (monotonic).
+    pub expires: Time,
+    /// Time of day at the LMA when the last PBU was accepted (§5.1; not the PBU's TS).
+    pub registered_at: Timestamp,
+    /// Handoff indicator of the last accepted PBU.
+    pub last_handoff_indicator: HandoffIndicator,
+    /// State.
+    pub state: BindingState,
+    /// Deadline of the expiry timer entry that is live in the queue
+    /// (`Time(u64::MAX)` if none).
+    pub(crate) expiry_scheduled: Time,
+}
+
+/// Per-MN bookkeeping.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MnRecord {
+    pub(crate) sessions: Vec<SessionId>,
+    pub(crate) last_timestamp: Option<Timestamp>,
+    pub(crate) last_sequence: Option<u16>,
+}
+
+/// What a timer is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum TimerKey {
+    Expiry(SessionId),
+    Delete(SessionId),
+}
+
+const UNSCHEDULED: Time = Time(u64::MAX);
+
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    entries: HashMap<SessionId, BindingCacheEntry>,
+    by_prefix: HashMap<Ipv6Net, SessionId>,
+    by_mn: HashMap<Box<[u8]>, MnRecord>,
+    timers: DeadlineQueue<TimerKey>,
+    next_id: u64,
+}
+
+impl Cache {
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn next_id(&mut self) -> SessionId {
+        self.next_id += 1;
+        SessionId(self.next_id)
+    }
+
+    pub(crate) fn get(&self, id: SessionId) -> Option<&BindingCacheEntry> {
+        self.entries.get(&id)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: SessionId) -> Option<&mut BindingCacheEntry> {
+        self.entries.get_mut(&id)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &BindingCacheEntry> {
+        self.entries.values()
+    }
+
+    pub(crate) fn by_prefix(&self, p: &Ipv6Net) -> Option<SessionId> {
+        self.by_prefix.get(p).copied()
+    }
+
+    pub(crate) fn mn_record(&self, mn_id: &[u8]) -> Option<&MnRecord> {
+        self.by_mn.get(mn_id)
+    }
+
+    pub(crate) fn mn_record_mut(&mut self, mn_id: &[u8]) -> Option<&mut MnRecord> {
+        self.by_mn.get_mut(mn_id)
+    }
+
+    pub(crate) fn session_ids_of(&self, mn_id: &[u8]) -> &[SessionId] {
+        self.by_mn.get(mn_id).map_or(&[], |r| r.sessions.as_slice())
+    }
+
+    pub(crate) fn sessions_of(&self, mn_id: &[u8]) -> Vec<&BindingCacheEntry> {
+        self.session_ids_of(mn_id)
+            .iter()
+            .filter_map(|id| self.entries.get(id))
+            .collect()
+    }
+
+    /// Insert a new entry, index it and arm its expiry timer.
+    pub(crate) fn insert(&mut self, mut entry: BindingCacheEntry) {
+        let id = entry.id;
+        for p in &entry.hnps {
+            self.by_prefix.insert(*p, id);
+        }
+        match self.by_mn.get_mut(&entry.mn_id) {
+            Some(rec) => rec.sessions.push(id),
+            None => {
+                self.by_mn.insert(
+                    entry.mn_id.clone(),
+                    MnRecord {
+                        sessions: vec![id],
+                        ..MnRecord::default()
+                    },
+                );
+            }
+        }
+        entry.expiry_scheduled = entry.expires;
+        self.timers.push(entry.expires, TimerKey::Expiry(id));
+        self.entries.insert(id, entry);
+    }
+
+    /// Remove an entry and its index entries.
+    pub(crate) fn remove(&mut self, id: SessionId) -> Option<BindingCacheEntry> {
+        let entry = self.entries.remove(&id)?;
+        for p in &entry.hnps {
+            if self.by_prefix.get(p) == Some(&id) {
+                self.by_prefix.remove(p);
+            }
+        }
+        let empty = match self.by_mn.get_mut(&entry.mn_id) {
+            Some(rec) => {
+                rec.sessions.retain(|s| *s != id);
+                rec.sessions.is_empty()
+            }
+            None => false,
+        };
+        if empty {
+            self.by_mn.remove(&entry.mn_id);
+        }
+        Some(entry)
+    }
+
+    /// Arm the expiry timer at `at`.
+    pub(crate) fn schedule_expiry(&mut self, id: SessionId, at: Time) {
+        if let Some(e) = self.entries.get_mut(&id) {
+            e.expiry_scheduled = at;
+            self.timers.push(at, TimerKey::Expiry(id));
+        }
+    }
+
+    /// Make sure an expiry timer fires no later than `at`. A later live timer
+    /// re-arms itself on firing, so refreshes cost no queue operation.
+    pub(crate) fn ensure_expiry_timer(&mut self, id: SessionId, at: Time) {
+        let needs = self
+            .entries
+            .get(&id)
+            .is_some_and(|e| at < e.expiry_scheduled);
+        if needs {
+            self.schedule_expiry(id, at);
+        }
+    }
+
+    /// Mark the live expiry timer entry `at` as consumed; false if it was stale.
+    pub(crate) fn consume_expiry(&mut self, id: SessionId, at: Time) -> bool {
+        match self.entries.get_mut(&id) {
+            Some(e) if e.expiry_scheduled == at => {
+                e.expiry_scheduled = UNSCHEDULED;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn schedule_delete(&mut self, id: SessionId, at: Time) {
+        self.timers.push(at, TimerKey::Delete(id));
+    }
+
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
+        self.timers.peek()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn timers_len(&self) -> usize {
+        self.timers.len()
+    }
+
+    pub(crate) fn pop_due(&mut self, now: Time) -> Option<(Time, TimerKey)> {
+        self.timers.pop_due(now)
+    }
+}

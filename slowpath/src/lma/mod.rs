@@ -1,0 +1,1053 @@
+//! Sans-IO local mobility anchor (RFC 5213 §5).
+//!
+//! [`Lma::handle_message`] runs the §5.3.1 steps in their mandated order,
+//! decides new session / re-registration / handoff / de-registration with the
+//! §5.4.1 lookup rules, and queues [`Action`]s: forwarding-state changes first,
+//! then the PBA (§5.3.6). Timers (lifetime expiry, MinDelayBeforeBCEDelete,
+//! MaxDelayBeforeNewBCEAssign) are driven by [`Lma::poll_timeout`] and
+//! [`Lma::handle_timeout`]. The engine reads no clock and does no I/O.
+
+mod cache;
+mod pool;
+
+use std::collections::VecDeque;
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+use ipnet::Ipv6Net;
+
+pub use cache::{BindingCacheEntry, BindingState};
+use cache::{Cache, TimerKey};
+pub use pool::PrefixAllocator;
+
+use crate::action::{Action, BindingSpec, Event, RemoveReason, SessionId, TunnelKind};
+use crate::counters::{Direction, DropReason, SignalingCounters};
+use crate::pbu::{HnpValue, PmipOptions};
+use crate::policy::{LmaPolicy, MnDecision, TunnelPolicy};
+use crate::timers::{defaults, timestamp_distance, Now, Time};
+use crate::wire::{
+    status, AccessTechnologyType, BindingAck, BindingAckFlags, BindingUpdate, HandoffIndicator,
+    MhRepr, MobilityOption, Timestamp,
+};
+
+/// LMA configuration (RFC 5213 §9.1, §9.3).
+#[derive(Clone, Debug)]
+pub struct LmaConfig {
+    /// The LMA address (LMAA), local end of every tunnel.
+    pub address: Ipv6Addr,
+    /// Pool the home network prefixes are allocated from.
+    pub hnp_pool: Ipv6Net,
+    /// Length of each allocated home network prefix (64 normally).
+    pub hnp_prefix_len: u8,
+    /// MinDelayBeforeBCEDelete.
+    pub min_delay_before_bce_delete: Duration,
+    /// MaxDelayBeforeNewBCEAssign.
+    pub max_delay_before_new_bce_assign: Duration,
+    /// Wait for the old MAG's de-registration on HI = 4 (§5.4.1.2 step 4,
+    /// §5.4.1.3 step 3: SHOULD wait, MAY create at once, configurable).
+    pub wait_for_deregistration: bool,
+    /// TimestampValidityWindow.
+    pub timestamp_validity_window: Duration,
+    /// MobileNodeGeneratedTimestampInUse: skip the window check (§5.5 step 6).
+    pub mobile_node_generated_timestamp: bool,
+    /// Accept the Tunnel TLV header (T flag, RFC 5845 §6.2); false → status 3.
+    pub tlv_header_supported: bool,
+}
+
+impl LmaConfig {
+    /// RFC defaults for an LMA at `address` allocating /64s from `hnp_pool`.
+    pub fn new(address: Ipv6Addr, hnp_pool: Ipv6Net) -> LmaConfig {
+        LmaConfig {
+            address,
+            hnp_pool,
+            hnp_prefix_len: 64,
+            min_delay_before_bce_delete: defaults::MIN_DELAY_BEFORE_BCE_DELETE,
+            max_delay_before_new_bce_assign: defaults::MAX_DELAY_BEFORE_NEW_BCE_ASSIGN,
+            wait_for_deregistration: true,
+            timestamp_validity_window: defaults::TIMESTAMP_VALIDITY_WINDOW,
+            mobile_node_generated_timestamp: false,
+            tlv_header_supported: false,
+        }
+    }
+}
+
+/// Binding lifetime from the 4-second units of the BU/BA (RFC 6275 §6.1.7).
+pub fn lifetime_from_units(units: u16) -> Duration {
+    Duration::from_secs(u64::from(units) * 4)
+}
+
+/// 4-second units for a lifetime, rounded down but never to zero for a
+/// non-zero lifetime (zero means de-registration), saturating at u16::MAX.
+pub fn lifetime_to_units(d: Duration) -> u16 {
+    if d.is_zero() {
+        return 0;
+    }
+    u16::try_from(d.as_secs() / 4).unwrap_or(u16::MAX).max(1)
+}
+
+/// The result of the §5.4.1 existence test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lookup {
+    New,
+    Existing(SessionId),
+    /// HI = 4 and one candidate BCE: wait up to MaxDelayBeforeNewBCEAssign.
+    Wait(SessionId),
+    Reject(u8),
+    Ignore,
+}
+
+/// A PBU that passed steps 1–12, owned so it can wait for MaxDelayBeforeNewBCEAssign.
+#[derive(Clone, Debug)]
+struct Request {
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    sequence: u16,
+    lifetime: u16,
+    tlv_header: bool,
+    mn_id_subtype: u8,
+    mn_id: Vec<u8>,
+    hnps: Vec<HnpValue>,
+    hi: HandoffIndicator,
+    att: AccessTechnologyType,
+    link_layer_id: Option<Vec<u8>>,
+    link_local: Option<Ipv6Addr>,
+    timestamp: Option<Timestamp>,
+    gre_key: Option<Option<u32>>,
+    proxy_coa: Ipv6Addr,
+}
+
+impl Request {
+    fn link_layer_non_zero(&self) -> Option<&[u8]> {
+        self.link_layer_id
+            .as_deref()
+            .filter(|id| id.iter().any(|&b| b != 0))
+    }
+}
+
+/// A PBU parked under §5.4.1.2 step 4 / §5.4.1.3 step 3.
+#[derive(Clone, Debug)]
+struct Pending {
+    request: Request,
+    deadline: Time,
+}
+
+/// Which HNPs a PBA carries (§5.3.6).
+enum PbaPrefixes<'a> {
+    /// Rejection: echo the request's, or one ALL_ZERO.
+    Echo(&'a [HnpValue]),
+    /// Acceptance: one per assigned prefix.
+    Assigned(&'a [Ipv6Net]),
+}
+
+/// Everything a PBA needs besides the request.
+struct PbaParams<'a> {
+    status: u8,
+    lifetime: u16,
+    prefixes: PbaPrefixes<'a>,
+    timestamp: Option<Timestamp>,
+    link_local: Option<Ipv6Addr>,
+    gre_key: Option<Option<u32>>,
+    sequence: u16,
+}
+
+/// Tunnel negotiation outcome (RFC 5845 §4.2).
+struct TunnelChoice {
+    /// 0, 2 (GRE not required) or 3 (TLV header not supported).
+    status: u8,
+    /// GRE requested and granted: the downlink key from the PBU.
+    gre: Option<Option<u32>>,
+}
+
+/// The local mobility anchor engine.
+#[derive(Debug)]
+pub struct Lma {
+    config: LmaConfig,
+    policy: LmaPolicy,
+    cache: Cache,
+    pool: PrefixAllocator,
+    pending: hashbrown::HashMap<SessionId, Pending>,
+    actions: VecDeque<Action>,
+    counters: SignalingCounters,
+    next_gre_key: u32,
+}
+
+impl Lma {
+    /// A new LMA with an empty binding cache.
+    pub fn new(config: LmaConfig, policy: LmaPolicy) -> Lma {
+        let pool = PrefixAllocator::new(config.hnp_pool, config.hnp_prefix_len, &policy);
+        Lma {
+            config,
+            policy,
+            cache: Cache::default(),
+            pool,
+            pending: hashbrown::HashMap::new(),
+            actions: VecDeque::new(),
+            counters: SignalingCounters::default(),
+            next_gre_key: 1,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LmaConfig {
+        &self.config
+    }
+
+    /// Replace the policy (administrative action). Existing bindings are kept.
+    pub fn set_policy(&mut self, policy: LmaPolicy) {
+        self.pool.set_reserved(&policy);
+        self.policy = policy;
+    }
+
+    /// Signaling counters.
+    pub fn counters(&self) -> &SignalingCounters {
+        &self.counters
+    }
+
+    /// Number of Binding Cache entries (including those waiting for deletion).
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Whether the binding cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.cache.len() == 0
+    }
+
+    /// One Binding Cache entry.
+    pub fn binding(&self, id: SessionId) -> Option<&BindingCacheEntry> {
+        self.cache.get(id)
+    }
+
+    /// The entry that owns `prefix`.
+    pub fn binding_by_prefix(&self, prefix: &Ipv6Net) -> Option<&BindingCacheEntry> {
+        self.cache
+            .by_prefix(prefix)
+            .and_then(|id| self.cache.get(id))
+    }
+
+    /// Every entry of one mobile node (one per attached interface, §5.4).
+    pub fn bindings_of(&self, mn_id: &[u8]) -> Vec<&BindingCacheEntry> {
+        self.cache.sessions_of(mn_id)
+    }
+
+    /// Iterate over all entries.
+    pub fn bindings(&self) -> impl Iterator<Item = &BindingCacheEntry> {
+        self.cache.iter()
+    }
+
+    /// The next queued action.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// All queued actions.
+    pub fn drain_actions(&mut self) -> std::collections::vec_deque::Drain<'_, Action> {
+        self.actions.drain(..)
+    }
+
+    /// When [`Lma::handle_timeout`] should next be called (may be early).
+    pub fn poll_timeout(&self) -> Option<Time> {
+        let a = self.cache.next_deadline();
+        let b = self.pending.values().map(|p| p.deadline).min();
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Handle a Mobility Header message from `src` to `dst` (already parsed,
+    /// checksum and RFC 6275 §9.2 checks done by the codec: §5.3.1 step 2).
+    ///
+    /// IPsec (step 1) is the shell's job: it passes only authenticated messages.
+    pub fn handle_message(&mut self, src: Ipv6Addr, dst: Ipv6Addr, msg: &MhRepr, now: Now) {
+        self.counters.count(Direction::Rx, msg);
+        match msg {
+            // Step 3: no Home Address option is required; nothing to check.
+            MhRepr::BindingUpdate(bu) if bu.flags.proxy => self.handle_pbu(src, dst, bu, now),
+            _ => self.counters.count_drop(DropReason::NotForThisRole),
+        }
+    }
+
+    /// Run due timers.
+    pub fn handle_timeout(&mut self, now: Now) {
+        while let Some((at, key)) = self.cache.pop_due(now.mono) {
+            match key {
+                TimerKey::Expiry(id) => self.on_expiry_timer(id, at, now),
+                TimerKey::Delete(id) => self.on_delete_timer(id, at, now),
+            }
+        }
+        let due: Vec<SessionId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline <= now.mono)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in due {
+            if let Some(p) = self.pending.remove(&id) {
+                // No de-registration within MaxDelayBeforeNewBCEAssign: new session.
+                self.initial_registration(&p.request, now);
+            }
+        }
+    }
+
+    fn on_expiry_timer(&mut self, id: SessionId, at: Time, now: Now) {
+        if !self.cache.consume_expiry(id, at) {
+            return; // stale entry: a later one is live
+        }
+        let Some(entry) = self.cache.get(id) else {
+            return;
+        };
+        if entry.state != BindingState::Active {
+            return;
+        }
+        if entry.expires > now.mono {
+            // Refreshed since: re-arm once at the new expiry (lazy rescheduling).
+            let expires = entry.expires;
+            self.cache.schedule_expiry(id, expires);
+            return;
+        }
+        let hnps = entry.hnps.clone();
+        self.actions.push_back(Action::RemoveBinding {
+            session: id,
+            hnps,
+            reason: RemoveReason::Expired,
+        });
+        self.delete_entry(id, now);
+    }
+
+    fn on_delete_timer(&mut self, id: SessionId, at: Time, now: Now) {
+        let Some(entry) = self.cache.get(id) else {
+            return;
+        };
+        if entry.state != (BindingState::Deregistered { delete_at: at }) {
+            return;
+        }
+        self.delete_entry(id, now);
+    }
+
+    fn delete_entry(&mut self, id: SessionId, now: Now) {
+        if let Some(entry) = self.cache.remove(id) {
+            for p in &entry.hnps {
+                self.pool.release(*p);
+            }
+            self.actions
+                .push_back(Action::Event(Event::BindingDeleted { session: id }));
+        }
+        if let Some(p) = self.pending.remove(&id) {
+            // The candidate entry is gone without a de-registration: nothing
+            // is left to wait for, so the parked request is a new session.
+            self.initial_registration(&p.request, now);
+        }
+    }
+
+    fn handle_pbu(&mut self, src: Ipv6Addr, dst: Ipv6Addr, bu: &BindingUpdate, now: Now) {
+        let opts = PmipOptions::gather(&bu.options);
+
+        // RFC 5213 §8.1 allows at most one of each singleton option but names
+        // no status; reject with 128 (checklist LMA-PBU-OPT-2), before the
+        // ordered steps since the message is malformed.
+        if opts.duplicate || opts.hnps.iter().any(|h| h.prefix_len > 128) {
+            return self.reject(src, dst, bu, &opts, status::REASON_UNSPECIFIED, None);
+        }
+
+        // Step 4: identify the MN.
+        let Some((mn_id_subtype, mn_id)) = opts.mn_id else {
+            return self.reject(
+                src,
+                dst,
+                bu,
+                &opts,
+                status::MISSING_MN_IDENTIFIER_OPTION,
+                None,
+            );
+        };
+
+        // Steps 5–8: policy.
+        let policy_status = match self.policy.check_mobile_node(&src, mn_id) {
+            MnDecision::Served(_) => None,
+            MnDecision::MagNotAuthorized => Some(status::MAG_NOT_AUTHORIZED_FOR_PROXY_REG),
+            MnDecision::Unknown => Some(status::NOT_LMA_FOR_THIS_MOBILE_NODE),
+            MnDecision::NotEnabled => Some(status::PROXY_REG_NOT_ENABLED),
+        };
+        if let Some(code) = policy_status {
+            return self.reject(src, dst, bu, &opts, code, None);
+        }
+
+        // Step 9: message ordering (§5.5).
+        if let Err((code, ts, seq)) = self.check_ordering(mn_id, &opts, bu.sequence, now) {
+            return self.reject_with(src, dst, bu, &opts, code, ts, seq);
+        }
+
+        // Steps 10–12: mandatory options.
+        if opts.hnps.is_empty() {
+            return self.reject(
+                src,
+                dst,
+                bu,
+                &opts,
+                status::MISSING_HOME_NETWORK_PREFIX_OPTION,
+                None,
+            );
+        }
+        let Some(hi) = opts.handoff_indicator else {
+            return self.reject(
+                src,
+                dst,
+                bu,
+                &opts,
+                status::MISSING_HANDOFF_INDICATOR_OPTION,
+                None,
+            );
+        };
+        let Some(att) = opts.access_technology else {
+            return self.reject(
+                src,
+                dst,
+                bu,
+                &opts,
+                status::MISSING_ACCESS_TECH_TYPE_OPTION,
+                None,
+            );
+        };
+
+        // RFC 5844 §4.1.3.1: F = 1 without AcceptForcedIPv4UDPEncapsulationRequest → 129.
+        if bu.flags.force_udp {
+            return self.reject(
+                src,
+                dst,
+                bu,
+                &opts,
+                status::ADMINISTRATIVELY_PROHIBITED,
+                None,
+            );
+        }
+        // RFC 5845 §4.2: GRE required by policy but not offered → 163. Not
+        // for de-registrations, which SHOULD NOT carry the option (§4.1 GRE-7).
+        if bu.lifetime != 0
+            && self.policy.tunnel == TunnelPolicy::GreRequired
+            && opts.gre_key.is_none()
+        {
+            return self.reject(src, dst, bu, &opts, status::GRE_KEY_OPTION_REQUIRED, None);
+        }
+
+        let request = Request {
+            src,
+            dst,
+            sequence: bu.sequence,
+            lifetime: bu.lifetime,
+            tlv_header: bu.flags.tlv_header,
+            mn_id_subtype,
+            mn_id: mn_id.to_vec(),
+            hnps: opts.hnps.clone(),
+            hi,
+            att,
+            link_layer_id: opts.link_layer_id.map(<[u8]>::to_vec),
+            link_local: opts.link_local,
+            timestamp: opts.timestamp,
+            gre_key: opts.gre_key,
+            proxy_coa: opts.alternate_coa.unwrap_or(src),
+        };
+
+        // Step 13: Binding Cache entry existence test (§5.4.1).
+        match self.lookup(&request) {
+            Lookup::Reject(code) => self.reject(src, dst, bu, &opts, code, None),
+            Lookup::Ignore => self
+                .counters
+                .count_drop(DropReason::DeregistrationNoSession),
+            Lookup::New => self.initial_registration(&request, now),
+            Lookup::Existing(id) if request.lifetime == 0 => self.deregistration(&request, id, now),
+            Lookup::Existing(id) => self.update_registration(&request, id, now),
+            Lookup::Wait(id) => {
+                let deadline = now
+                    .mono
+                    .saturating_add(self.config.max_delay_before_new_bce_assign);
+                let deadline = self.pending.get(&id).map_or(deadline, |p| p.deadline);
+                self.pending.insert(id, Pending { request, deadline });
+            }
+        }
+    }
+
+    /// §5.5: Timestamp-based ordering when the option is present, else
+    /// RFC 6275 sequence numbers. `Err` carries the status, the Timestamp for
+    /// the PBA and the Sequence # for the PBA.
+    fn check_ordering(
+        &self,
+        mn_id: &[u8],
+        opts: &PmipOptions<'_>,
+        sequence: u16,
+        now: Now,
+    ) -> Result<(), (u8, Option<Timestamp>, u16)> {
+        let record = self.cache.mn_record(mn_id);
+        if let Some(ts) = opts.timestamp {
+            let last = record.and_then(|r| r.last_timestamp);
+            if let Some(last) = last {
+                if ts < last {
+                    return Err((
+                        status::TIMESTAMP_LOWER_THAN_PREV_ACCEPTED,
+                        Some(now.wall),
+                        sequence,
+                    ));
+                }
+            }
+            let in_window = self.config.mobile_node_generated_timestamp
+                || timestamp_distance(ts, now.wall) <= self.config.timestamp_validity_window;
+            // Equal to the last accepted one is "not greater": invalid (LMA-TS-6).
+            if !in_window || last == Some(ts) {
+                return Err((status::TIMESTAMP_MISMATCH, Some(now.wall), sequence));
+            }
+            Ok(())
+        } else {
+            match record.and_then(|r| r.last_sequence) {
+                // RFC 6275 §9.5.1: only newer (mod 2^16) sequence numbers.
+                Some(last) if !seq_is_newer(sequence, last) => {
+                    Err((status::SEQUENCE_NUMBER_OUT_OF_WINDOW, None, last))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+
+    /// §5.4.1 Binding Cache entry lookup.
+    fn lookup(&self, r: &Request) -> Lookup {
+        let hi = r.hi.0;
+        let ignore_or_new = if r.lifetime == 0 {
+            Lookup::Ignore
+        } else {
+            Lookup::New
+        };
+        let non_zero: Vec<Ipv6Net> = r
+            .hnps
+            .iter()
+            .filter(|h| !h.is_all_zero())
+            .filter_map(|h| Ipv6Net::new(h.prefix, h.prefix_len).ok().map(|n| n.trunc()))
+            .collect();
+        if !non_zero.is_empty() {
+            // §5.4.1.1.
+            let Some(id) = non_zero.iter().find_map(|p| self.cache.by_prefix(p)) else {
+                return ignore_or_new;
+            };
+            let Some(e) = self.cache.get(id) else {
+                return ignore_or_new;
+            };
+            if *e.mn_id != *r.mn_id {
+                return Lookup::Reject(status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
+            }
+            let same_set = r.hnps.len() == e.hnps.len()
+                && non_zero.len() == e.hnps.len()
+                && non_zero.iter().all(|p| e.hnps.contains(p));
+            if !same_set {
+                return Lookup::Reject(status::BCE_PBU_PREFIX_SET_DO_NOT_MATCH);
+            }
+            let att_eq = e.access_technology == r.att;
+            let ll = r.link_layer_non_zero();
+            let update = (ll.is_some() && ll == e.link_layer_id.as_deref() && att_eq)
+                || hi == HandoffIndicator::HANDOFF_BETWEEN_INTERFACES.0
+                || (ll.is_none()
+                    && e.link_layer_id.is_none()
+                    && att_eq
+                    && hi == HandoffIndicator::HANDOFF_BETWEEN_MAGS.0)
+                || (e.proxy_coa == r.proxy_coa && att_eq);
+            return if update {
+                Lookup::Existing(id)
+            } else {
+                ignore_or_new
+            };
+        }
+        let sessions = self.cache.session_ids_of(&r.mn_id);
+        let only_one = if sessions.len() == 1 {
+            sessions.first().copied()
+        } else {
+            None
+        };
+        if let Some(ll) = r.link_layer_non_zero() {
+            // §5.4.1.2.
+            let exact = sessions.iter().copied().find(|&id| {
+                self.cache.get(id).is_some_and(|e| {
+                    e.access_technology == r.att && e.link_layer_id.as_deref() == Some(ll)
+                })
+            });
+            if let Some(id) = exact {
+                return Lookup::Existing(id);
+            }
+            match (hi, only_one) {
+                (2, Some(id)) => Lookup::Existing(id),
+                (4, Some(id)) if r.lifetime != 0 => self.wait_or_new(id),
+                _ => ignore_or_new,
+            }
+        } else {
+            // §5.4.1.3.
+            match (hi, only_one) {
+                (2 | 3, Some(id)) => Lookup::Existing(id),
+                (4, Some(id)) if r.lifetime != 0 => self.wait_or_new(id),
+                _ => ignore_or_new,
+            }
+        }
+    }
+
+    fn wait_or_new(&self, id: SessionId) -> Lookup {
+        if !self.config.wait_for_deregistration {
+            return Lookup::New;
+        }
+        match self.cache.get(id) {
+            // Already de-registered by the previous MAG: this is the update.
+            Some(e) if matches!(e.state, BindingState::Deregistered { .. }) => Lookup::Existing(id),
+            Some(_) => Lookup::Wait(id),
+            None => Lookup::New,
+        }
+    }
+
+    /// RFC 5845 §4.2 tunnel negotiation for an accepted request.
+    fn choose_tunnel(&self, r: &Request) -> TunnelChoice {
+        match (self.policy.tunnel, r.gre_key) {
+            (TunnelPolicy::Ip6ip6, Some(_)) => TunnelChoice {
+                status: status::GRE_KEY_OPTION_NOT_REQUIRED,
+                gre: None,
+            },
+            (_, None) => TunnelChoice {
+                status: status::ACCEPTED,
+                gre: None,
+            },
+            (_, Some(key)) => TunnelChoice {
+                status: if r.tlv_header && !self.config.tlv_header_supported {
+                    status::GRE_TUNNELING_BUT_TLV_HEADER_NOT_SUPPORTED
+                } else {
+                    status::ACCEPTED
+                },
+                gre: Some(key),
+            },
+        }
+    }
+
+    fn alloc_gre_key(&mut self) -> u32 {
+        let k = self.next_gre_key;
+        self.next_gre_key = self.next_gre_key.wrapping_add(1).max(1);
+        k
+    }
+
+    /// §5.3.2: a new mobility session.
+    fn initial_registration(&mut self, r: &Request, now: Now) {
+        let mn_policy = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
+            MnDecision::Served(p) => p.cloned(),
+            // Policy changed while the request waited: the checks of steps 5–8 apply.
+            MnDecision::MagNotAuthorized => {
+                return self.reject_request(r, status::MAG_NOT_AUTHORIZED_FOR_PROXY_REG)
+            }
+            MnDecision::Unknown => {
+                return self.reject_request(r, status::NOT_LMA_FOR_THIS_MOBILE_NODE)
+            }
+            MnDecision::NotEnabled => return self.reject_request(r, status::PROXY_REG_NOT_ENABLED),
+        };
+
+        // Step 3: requested NON_ZERO prefixes must be ours, free and authorised.
+        let mut hnps: Vec<Ipv6Net> = Vec::with_capacity(r.hnps.len().max(1));
+        for h in r.hnps.iter().filter(|h| !h.is_all_zero()) {
+            let Ok(net) = Ipv6Net::new(h.prefix, h.prefix_len) else {
+                return self.reject_request(r, status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
+            };
+            let net = net.trunc();
+            let authorised = self.pool.may_assign(&net, &r.mn_id, mn_policy.as_ref())
+                && self.cache.by_prefix(&net).is_none()
+                && !hnps.contains(&net);
+            if !authorised {
+                return self.reject_request(r, status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
+            }
+            hnps.push(net);
+        }
+        // Steps 1–2: ALL_ZERO → allocate.
+        if r.hnps.iter().any(HnpValue::is_all_zero) {
+            let count = usize::from(self.policy.prefixes_per_session.max(1));
+            let cache = &self.cache;
+            let got = self.pool.allocate(
+                count,
+                mn_policy.as_ref(),
+                |p| cache.by_prefix(p).is_some(),
+                &mut hnps,
+            );
+            if !got {
+                return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
+            }
+        }
+
+        let tunnel_choice = self.choose_tunnel(r);
+        let tunnel = match tunnel_choice.gre {
+            None => TunnelKind::Ip6Ip6,
+            Some(downlink_key) => TunnelKind::Gre {
+                downlink_key,
+                uplink_key: downlink_key.map(|_| self.alloc_gre_key()),
+            },
+        };
+        let granted = self
+            .policy
+            .grant_lifetime(lifetime_from_units(r.lifetime), mn_policy.as_ref());
+        let units = lifetime_to_units(granted);
+        let granted = lifetime_from_units(units);
+        let id = self.cache.next_id();
+        let link_local = match r.link_local {
+            Some(a) if a.is_unspecified() => Some(generate_link_local(id)),
+            other => other,
+        };
+        let entry = BindingCacheEntry {
+            id,
+            mn_id: r.mn_id.clone().into_boxed_slice(),
+            link_layer_id: r.link_layer_non_zero().map(Box::from),
+            access_technology: r.att,
+            hnps,
+            proxy_coa: r.proxy_coa,
+            link_local,
+            tunnel,
+            lifetime: granted,
+            expires: now.mono.saturating_add(granted),
+            registered_at: now.wall,
+            last_handoff_indicator: r.hi,
+            state: BindingState::Active,
+            expiry_scheduled: Time(u64::MAX),
+        };
+        self.cache.insert(entry);
+        self.record_accepted(r, now);
+        let entry_ref = self.cache.get(id);
+        if let Some(e) = entry_ref {
+            let spec = self.spec_of(e);
+            let hnps = e.hnps.clone();
+            self.actions.push_back(Action::InstallBinding(spec));
+            self.send_accept(r, tunnel_choice.status, units, &hnps, link_local, tunnel);
+        }
+    }
+
+    /// §5.3.3 / §5.3.4, and a re-registration inside the §5.3.5 wait.
+    fn update_registration(&mut self, r: &Request, id: SessionId, now: Now) {
+        let mn_policy = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
+            MnDecision::Served(p) => p.cloned(),
+            _ => None,
+        };
+        let granted = self
+            .policy
+            .grant_lifetime(lifetime_from_units(r.lifetime), mn_policy.as_ref());
+        let units = lifetime_to_units(granted);
+        let granted = lifetime_from_units(units);
+        let choice = self.choose_tunnel(r);
+        let new_uplink = match (choice.gre, self.cache.get(id).map(|e| e.tunnel)) {
+            (
+                Some(Some(_)),
+                Some(TunnelKind::Gre {
+                    uplink_key: Some(k),
+                    ..
+                }),
+            ) => Some(k),
+            (Some(Some(_)), _) => Some(self.alloc_gre_key()),
+            _ => None,
+        };
+        let Some(e) = self.cache.get_mut(id) else {
+            return;
+        };
+        let was_deregistered = matches!(e.state, BindingState::Deregistered { .. });
+        let before = (e.proxy_coa, e.tunnel);
+        e.proxy_coa = r.proxy_coa;
+        e.access_technology = r.att;
+        if let Some(ll) = r.link_layer_non_zero() {
+            if e.link_layer_id.as_deref() != Some(ll) {
+                e.link_layer_id = Some(Box::from(ll));
+            }
+        }
+        e.tunnel = match choice.gre {
+            None => TunnelKind::Ip6Ip6,
+            Some(downlink_key) => TunnelKind::Gre {
+                downlink_key,
+                uplink_key: new_uplink,
+            },
+        };
+        e.lifetime = granted;
+        e.expires = now.mono.saturating_add(granted);
+        e.last_handoff_indicator = r.hi;
+        e.registered_at = now.wall;
+        e.state = BindingState::Active;
+        // §5.3.6: ALL_ZERO → the BCE's LLA (generated if it has none); NON_ZERO → store.
+        let link_local = match r.link_local {
+            None => None,
+            Some(a) if a.is_unspecified() => {
+                let lla = *e.link_local.get_or_insert_with(|| generate_link_local(id));
+                Some(lla)
+            }
+            Some(a) => {
+                e.link_local = Some(a);
+                Some(a)
+            }
+        };
+        let changed = before != (e.proxy_coa, e.tunnel);
+        let tunnel = e.tunnel;
+        let expires = e.expires;
+        let hnps = e.hnps.clone();
+        self.cache.ensure_expiry_timer(id, expires);
+        self.record_accepted(r, now);
+        if let Some(e) = self.cache.get(id) {
+            if was_deregistered {
+                let spec = self.spec_of(e);
+                self.actions.push_back(Action::InstallBinding(spec));
+            } else if changed {
+                // Handoff: routes move to the new MAG's tunnel (§5.3.4 steps 2–4).
+                let spec = self.spec_of(e);
+                self.actions.push_back(Action::UpdateBinding(spec));
+            }
+        }
+        self.send_accept(r, choice.status, units, &hnps, link_local, tunnel);
+    }
+
+    /// §5.3.5.
+    fn deregistration(&mut self, r: &Request, id: SessionId, now: Now) {
+        let Some(e) = self.cache.get_mut(id) else {
+            return;
+        };
+        if e.proxy_coa != r.proxy_coa {
+            // Step 1: from a MAG that no longer owns the binding (a late
+            // de-registration after handoff): ignore.
+            self.counters
+                .count_drop(DropReason::DeregistrationFromOtherMag);
+            return;
+        }
+        let link_local = match r.link_local {
+            None => None,
+            Some(a) if a.is_unspecified() => e.link_local,
+            Some(a) => Some(a),
+        };
+        let tunnel = e.tunnel;
+        let hnps = e.hnps.clone();
+        let first = e.state == BindingState::Active;
+        if first {
+            let delete_at = now
+                .mono
+                .saturating_add(self.config.min_delay_before_bce_delete);
+            e.state = BindingState::Deregistered { delete_at };
+            e.lifetime = Duration::ZERO;
+            self.cache.schedule_delete(id, delete_at);
+            // Data SHOULD be dropped during the wait: forwarding goes now.
+            self.actions.push_back(Action::RemoveBinding {
+                session: id,
+                hnps: hnps.clone(),
+                reason: RemoveReason::Deregistered,
+            });
+        }
+        self.record_accepted(r, now);
+        self.send_accept(r, status::ACCEPTED, 0, &hnps, link_local, tunnel);
+
+        // A request parked on this entry (HI = 4) now updates it (§5.4.1.2 step 4).
+        if let Some(p) = self.pending.remove(&id) {
+            self.update_registration(&p.request, id, now);
+        }
+    }
+
+    fn record_accepted(&mut self, r: &Request, now: Now) {
+        let _ = now;
+        let rec = self.cache.mn_record_mut(&r.mn_id);
+        if let Some(rec) = rec {
+            match r.timestamp {
+                Some(ts) => {
+                    if rec.last_timestamp.is_none_or(|l| ts > l) {
+                        rec.last_timestamp = Some(ts);
+                    }
+                }
+                None => rec.last_sequence = Some(r.sequence),
+            }
+        }
+    }
+
+    fn spec_of(&self, e: &BindingCacheEntry) -> BindingSpec {
+        BindingSpec {
+            session: e.id,
+            hnps: e.hnps.clone(),
+            local: self.config.address,
+            remote: e.proxy_coa,
+            tunnel: e.tunnel,
+            lifetime: e.lifetime,
+        }
+    }
+
+    fn send_accept(
+        &mut self,
+        r: &Request,
+        code: u8,
+        lifetime: u16,
+        hnps: &[Ipv6Net],
+        link_local: Option<Ipv6Addr>,
+        tunnel: TunnelKind,
+    ) {
+        let gre_key = match tunnel {
+            TunnelKind::Gre { uplink_key, .. } if r.gre_key.is_some() => Some(uplink_key),
+            _ => None,
+        };
+        let params = PbaParams {
+            status: code,
+            lifetime,
+            prefixes: PbaPrefixes::Assigned(hnps),
+            timestamp: r.timestamp,
+            link_local,
+            gre_key,
+            sequence: r.sequence,
+        };
+        let msg = build_pba(
+            r.mn_id_subtype,
+            &r.mn_id,
+            Some(r.hi),
+            Some(r.att),
+            r.link_layer_id.as_deref(),
+            &params,
+        );
+        self.send(r.dst, r.src, msg);
+    }
+
+    fn reject_request(&mut self, r: &Request, code: u8) {
+        let params = PbaParams {
+            status: code,
+            lifetime: 0,
+            prefixes: PbaPrefixes::Echo(&r.hnps),
+            timestamp: r.timestamp,
+            link_local: r.link_local,
+            gre_key: None,
+            sequence: r.sequence,
+        };
+        let msg = build_pba(
+            r.mn_id_subtype,
+            &r.mn_id,
+            Some(r.hi),
+            Some(r.att),
+            r.link_layer_id.as_deref(),
+            &params,
+        );
+        self.send(r.dst, r.src, msg);
+    }
+
+    fn reject(
+        &mut self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        bu: &BindingUpdate,
+        opts: &PmipOptions<'_>,
+        code: u8,
+        ts: Option<Timestamp>,
+    ) {
+        self.reject_with(src, dst, bu, opts, code, ts.or(opts.timestamp), bu.sequence)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reject_with(
+        &mut self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        bu: &BindingUpdate,
+        opts: &PmipOptions<'_>,
+        code: u8,
+        ts: Option<Timestamp>,
+        sequence: u16,
+    ) {
+        let (subtype, id) = opts.mn_id.unwrap_or((MN_ID_SUBTYPE_NAI, &[]));
+        let params = PbaParams {
+            status: code,
+            lifetime: 0,
+            prefixes: PbaPrefixes::Echo(&opts.hnps),
+            // §5.3.6: a TS only if the PBU had one.
+            timestamp: if opts.timestamp.is_some() { ts } else { None },
+            link_local: opts.link_local,
+            gre_key: None,
+            sequence,
+        };
+        let msg = build_pba(
+            subtype,
+            id,
+            opts.handoff_indicator,
+            opts.access_technology,
+            opts.link_layer_id,
+            &params,
+        );
+        let _ = bu;
+        self.send(dst, src, msg);
+    }
+
+    fn send(&mut self, src: Ipv6Addr, dst: Ipv6Addr, message: MhRepr) {
+        self.counters.count(Direction::Tx, &message);
+        self.actions.push_back(Action::Send { dst, src, message });
+    }
+}
+
+/// MN-ID subtype NAI (RFC 4283 §3.1), used for the zero-length MN-ID of a 160 reply.
+const MN_ID_SUBTYPE_NAI: u8 = 1;
+
+/// RFC 6275 §9.5.1 modulo-2^16 comparison: is `r` newer than `last`?
+pub fn seq_is_newer(r: u16, last: u16) -> bool {
+    let d = r.wrapping_sub(last);
+    d != 0 && d < 0x8000
+}
+
+/// A link-local address for the MAG's side of the MN's point-to-point link
+/// (§5.3.6, LLA ALL_ZERO with a new session): fe80::/64 with an IID derived
+/// from the session, U/L bit clear (locally assigned).
+fn generate_link_local(id: SessionId) -> Ipv6Addr {
+    let iid = (id.0 & 0x00ff_ffff_ffff_ffff) | 0x0100_0000_0000_0000;
+    Ipv6Addr::from((0xfe80u128 << 112) | u128::from(iid))
+}
+
+/// Build a PBA per RFC 5213 §5.3.6 (options in the order of its Figure 6,
+/// GRE Key last).
+fn build_pba(
+    mn_id_subtype: u8,
+    mn_id: &[u8],
+    hi: Option<HandoffIndicator>,
+    att: Option<AccessTechnologyType>,
+    link_layer_id: Option<&[u8]>,
+    p: &PbaParams<'_>,
+) -> MhRepr {
+    let mut options = Vec::with_capacity(8);
+    options.push(MobilityOption::MnIdentifier {
+        subtype: mn_id_subtype,
+        identifier: mn_id.to_vec(),
+    });
+    match p.prefixes {
+        PbaPrefixes::Echo([]) => options.push(MobilityOption::HomeNetworkPrefix {
+            prefix_len: 0,
+            prefix: Ipv6Addr::UNSPECIFIED,
+        }),
+        PbaPrefixes::Echo(hnps) => {
+            options.extend(hnps.iter().map(|h| MobilityOption::HomeNetworkPrefix {
+                prefix_len: h.prefix_len,
+                prefix: h.prefix,
+            }))
+        }
+        PbaPrefixes::Assigned(nets) => {
+            options.extend(nets.iter().map(|n| MobilityOption::HomeNetworkPrefix {
+                prefix_len: n.prefix_len(),
+                prefix: n.network(),
+            }))
+        }
+    }
+    options.push(MobilityOption::HandoffIndicator(
+        hi.unwrap_or(HandoffIndicator(0)),
+    ));
+    options.push(MobilityOption::AccessTechnologyType(
+        att.unwrap_or(AccessTechnologyType(0)),
+    ));
+    if let Some(ll) = link_layer_id {
+        options.push(MobilityOption::MnLinkLayerIdentifier(ll.to_vec()));
+    }
+    if let Some(lla) = p.link_local {
+        options.push(MobilityOption::LinkLocalAddress(lla));
+    }
+    if let Some(ts) = p.timestamp {
+        options.push(MobilityOption::Timestamp(ts));
+    }
+    if let Some(key) = p.gre_key {
+        options.push(MobilityOption::GreKey(key));
+    }
+    MhRepr::BindingAck(BindingAck {
+        status: p.status,
+        flags: BindingAckFlags {
+            key_management: false,
+            mobile_router: false,
+            proxy: true,
+            tlv_header: false,
+            bulk: false,
+        },
+        sequence: p.sequence,
+        lifetime: p.lifetime,
+        options,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,89 @@
+//! Unit tests of the LMA internals; the conformance checklist is in
+//! `tests/engine_lma.rs`.
+
+use super::*;
+
+#[test]
+fn sequence_comparison_matches_rfc6275_vector() {
+    // pmip-wire.md §4.6 HA-2: L = 15 → 0..=15 and 32783..=65535 are stale.
+    for r in 0..=15u16 {
+        assert!(!seq_is_newer(r, 15), "{r}");
+    }
+    for r in 32783..=65535u16 {
+        assert!(!seq_is_newer(r, 15), "{r}");
+    }
+    assert!(seq_is_newer(16, 15));
+    assert!(seq_is_newer(32782, 15));
+}
+
+#[test]
+fn lifetime_units_round_trip() {
+    assert_eq!(lifetime_from_units(900), Duration::from_secs(3600));
+    assert_eq!(lifetime_to_units(Duration::from_secs(3600)), 900);
+    assert_eq!(lifetime_to_units(Duration::ZERO), 0);
+    // Never rounds a live lifetime down to a de-registration.
+    assert_eq!(lifetime_to_units(Duration::from_secs(1)), 1);
+    assert_eq!(lifetime_to_units(Duration::from_secs(1 << 40)), u16::MAX);
+}
+
+#[test]
+fn generated_link_local_is_link_local_and_per_session() {
+    let a = generate_link_local(SessionId(1));
+    let b = generate_link_local(SessionId(2));
+    assert_ne!(a, b);
+    assert_eq!(a.segments()[0], 0xfe80);
+    assert_eq!(&a.segments()[1..4], &[0, 0, 0]);
+}
+
+#[test]
+fn refresh_does_not_grow_the_timer_queue() {
+    let mut lma = Lma::new(
+        LmaConfig::new(
+            "2001:db8:aaaa::1".parse().unwrap(),
+            "2001:db8:1000::/48".parse().unwrap(),
+        ),
+        LmaPolicy::default(),
+    );
+    let src: Ipv6Addr = "2001:db8:ffff::1".parse().unwrap();
+    let dst = lma.config().address;
+    let pbu = |seq: u16, hnp: Ipv6Addr, hi: u8| {
+        MhRepr::BindingUpdate(BindingUpdate {
+            sequence: seq,
+            flags: crate::wire::BindingUpdateFlags {
+                ack: true,
+                proxy: true,
+                ..Default::default()
+            },
+            lifetime: 10,
+            options: vec![
+                MobilityOption::MnIdentifier {
+                    subtype: 1,
+                    identifier: b"mn@x".to_vec(),
+                },
+                MobilityOption::HomeNetworkPrefix {
+                    prefix_len: 64,
+                    prefix: hnp,
+                },
+                MobilityOption::HandoffIndicator(HandoffIndicator(hi)),
+                MobilityOption::AccessTechnologyType(AccessTechnologyType(4)),
+            ],
+        })
+    };
+    let t0 = Now::new(0, 1_700_000_000_000);
+    lma.handle_message(src, dst, &pbu(1, Ipv6Addr::UNSPECIFIED, 1), t0);
+    let hnp = lma.bindings().next().unwrap().hnps[0].network();
+    let queued = lma.cache.timers_len();
+    for i in 0..50u16 {
+        let now = Now::new(u64::from(i) * 100, 1_700_000_000_000 + u64::from(i) * 100);
+        lma.handle_message(src, dst, &pbu(2 + i, hnp, 5), now);
+        lma.handle_timeout(now);
+    }
+    assert_eq!(lma.cache.timers_len(), queued);
+    // The live timer still fires at the last refresh's expiry (40 s later).
+    let last = Now::new(4_900, 1_700_000_004_900);
+    let before = Now::new(4_900 + 39_999, 0);
+    lma.handle_timeout(before);
+    assert_eq!(lma.len(), 1);
+    lma.handle_timeout(Now::new(last.mono.0 + 40_000, 0));
+    assert_eq!(lma.len(), 0);
+}
