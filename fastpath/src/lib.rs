@@ -5,3 +5,10 @@
 
 #[allow(unsafe_code)]
 pub mod dpdk;
+
+pub mod counters;
+pub mod packet;
+pub mod pipeline;
+pub mod route;
+pub mod tables;
+pub mod wire;
