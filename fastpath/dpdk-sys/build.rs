@@ -10,9 +10,29 @@ const MISSING: &str =
     "dpdk-sys: libdpdk-dev (DPDK >= 22.11) not found by pkg-config; run deploy/install-deps.sh";
 
 fn fail(detail: &str) -> ! {
-    println!("cargo:warning={MISSING}");
     eprintln!("{MISSING} ({detail})");
     std::process::exit(1);
+}
+
+/// One clear line when libdpdk is missing or too old (pkg-config's own
+/// multi-line explanation adds nothing).
+fn fail_probe() -> ! {
+    match pkg_var_modversion() {
+        Some(v) => {
+            eprintln!("dpdk-sys: DPDK {v} is too old, libdpdk-dev (DPDK >= {MIN_VERSION}) is needed; run deploy/install-deps.sh");
+        }
+        None => eprintln!("{MISSING}"),
+    }
+    std::process::exit(1);
+}
+
+fn pkg_var_modversion() -> Option<String> {
+    let out = Command::new(pkg_config_bin())
+        .args(["--modversion", "libdpdk"])
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !s.is_empty()).then_some(s)
 }
 
 fn pkg_config_bin() -> String {
@@ -83,7 +103,7 @@ fn main() {
     let lib = pkg_config::Config::new()
         .atleast_version(MIN_VERSION)
         .probe("libdpdk")
-        .unwrap_or_else(|e| fail(&e.to_string().replace('\n', " ")));
+        .unwrap_or_else(|_| fail_probe());
     let cflags = dpdk_cflags();
 
     if let Some(dir) = pmd_dir(&lib.link_paths) {
