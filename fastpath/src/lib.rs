@@ -7,6 +7,7 @@
 pub mod dpdk;
 
 pub mod counters;
+pub mod frame;
 pub mod packet;
 pub mod pipeline;
 pub mod route;
