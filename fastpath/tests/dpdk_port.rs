@@ -302,6 +302,11 @@ fn check_hotplug_pcap(eal: &Eal, pool: &Mempool) {
         assert_eq!(w[0], 0x0a);
         assert_eq!(&w[1..], &f[1..]);
     }
+
+    // The hot-plugged vdev was unplugged on close: the same string attaches again.
+    let again = Port::attach(eal, &devargs).unwrap();
+    assert_eq!(again.name(), "net_pcap0");
+    drop(again);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

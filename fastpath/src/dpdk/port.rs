@@ -97,7 +97,20 @@ struct PortShared {
     eal: Eal,
     /// RX mempools in use by the device; kept alive until the port is closed.
     pools: Mutex<Vec<Mempool>>,
+    /// The device, when `attach` hot-plugged it: unplugged again after close,
+    /// so the same device string can be attached again.
+    hotplugged: Option<HotplugDevice>,
 }
+
+#[derive(Debug)]
+struct HotplugDevice(std::ptr::NonNull<dpdk_sys::rte_device>);
+
+// SAFETY: only the pointer value moves between threads; it is passed to
+// rte_dev_remove once, from whichever thread drops the last port handle,
+// while the EAL is alive (PortShared holds an Eal).
+unsafe impl Send for HotplugDevice {}
+// SAFETY: `&HotplugDevice` gives no access to the device.
+unsafe impl Sync for HotplugDevice {}
 
 impl Drop for PortShared {
     fn drop(&mut self) {
@@ -107,6 +120,11 @@ impl Drop for PortShared {
         let _ = unsafe { dpdk_sys::rte_eth_dev_stop(self.id) };
         // SAFETY: as above; close releases the queues and their mbufs.
         let _ = unsafe { dpdk_sys::rte_eth_dev_close(self.id) };
+        if let Some(dev) = self.hotplugged.take() {
+            // SAFETY: the device was probed by `attach` and its only port is
+            // closed; removing it releases the vdev name for a later attach.
+            let _ = unsafe { dpdk_sys::rte_dev_remove(dev.0.as_ptr()) };
+        }
         self.pools
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
@@ -185,9 +203,11 @@ impl Port {
         }
         let cname = CString::new(name.clone())
             .map_err(|_| invalid(format!("{devargs:?} contains a NUL byte")))?;
+        let mut probed = false;
         let id = match Self::lookup(&cname) {
             Some(id) => id,
             None => {
+                probed = true;
                 let cargs = CString::new(devargs)
                     .map_err(|_| invalid(format!("{devargs:?} contains a NUL byte")))?;
                 // SAFETY: the EAL is initialised; `cargs` is NUL-terminated
@@ -212,12 +232,25 @@ impl Port {
             }
             st.attached_ports.push(id);
         }
+        let hotplugged = if probed {
+            let mut info = dpdk_sys::rte_eth_dev_info::default();
+            // SAFETY: valid port id and out-pointer.
+            let ret = unsafe { dpdk_sys::rte_eth_dev_info_get(id, &mut info) };
+            if ret == 0 {
+                std::ptr::NonNull::new(info.device).map(HotplugDevice)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
         Ok(Port {
             shared: Arc::new(PortShared {
                 id,
                 name,
                 eal: eal.clone(),
                 pools: Mutex::new(Vec::new()),
+                hotplugged,
             }),
             devargs: devargs.to_owned(),
             state: PortState::Attached,
