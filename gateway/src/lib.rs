@@ -1,0 +1,6 @@
+//! The `mobgw` gateway: configuration, start-up, workers, stats. The binary
+//! (`src/main.rs`) is a thin CLI over this library.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod run;
