@@ -5,6 +5,7 @@ pub mod wire;
 pub mod action;
 pub mod counters;
 pub mod lma;
+pub mod mag;
 pub mod pbu;
 pub mod policy;
 pub mod timers;
