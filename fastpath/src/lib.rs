@@ -13,3 +13,4 @@ pub mod pipeline;
 pub mod route;
 pub mod tables;
 pub mod wire;
+pub mod worker;
