@@ -1,6 +1,7 @@
 //! `mobgw-perf`: traffic generator and side-by-side benchmark runner.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod pkt;
 
 use std::fs::File;
@@ -51,6 +52,36 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run testpmd (io) and mobgw on identical vdevs, alternating, and compare.
+    Run {
+        #[arg(value_enum)]
+        scenario: BenchScenario,
+        /// Seconds per run.
+        #[arg(long, default_value_t = 6)]
+        seconds: u64,
+        /// A/B rounds.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+        /// mobgw binary (default: next to mobgw-perf).
+        #[arg(long)]
+        mobgw: Option<PathBuf>,
+        #[arg(long, default_value = "dpdk-testpmd")]
+        testpmd: String,
+        /// Worker lcore for both.
+        #[arg(long, default_value_t = 1)]
+        lcore: u32,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BenchScenario {
+    /// Two net_null ports forwarding to each other (pure I/O cost).
+    IoNull,
+    /// net_pcap infinite_rx=1 replaying 64-byte IPv6/UDP → net_null.
+    IoPcap,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -140,6 +171,115 @@ fn gen(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
+fn run_bench(
+    scenario: BenchScenario,
+    seconds: u64,
+    rounds: u32,
+    mobgw: Option<PathBuf>,
+    testpmd: String,
+    lcore: u32,
+    json: bool,
+) -> Result<()> {
+    if seconds < 3 {
+        bail!("--seconds {seconds}: at least 3 (the first second is warm-up)");
+    }
+    if rounds == 0 || rounds > 20 {
+        bail!("--rounds {rounds}: between 1 and 20");
+    }
+    let mobgw = mobgw.unwrap_or_else(bench::default_mobgw);
+    bench::check_exists(&mobgw)?;
+    let workdir = PathBuf::from("target/perf");
+    std::fs::create_dir_all(&workdir).context("creating target/perf")?;
+    let sc = match scenario {
+        BenchScenario::IoNull => bench::Scenario {
+            name: "io-null".into(),
+            vdevs: vec!["net_null0".into(), "net_null1".into()],
+            mobgw_extra: LMA_EXTRA.into(),
+            roles: "\"lma\"".into(),
+        },
+        BenchScenario::IoPcap => {
+            let pcap = workdir.join("io-64.pcap");
+            gen(
+                pcap.clone(),
+                1024,
+                "64",
+                Shape::Downlink,
+                256,
+                "2001:db8:1000::".parse()?,
+                1,
+            )?;
+            let pcap = pcap.canonicalize()?;
+            bench::Scenario {
+                name: "io-pcap".into(),
+                vdevs: vec![
+                    format!("net_pcap0,rx_pcap={},infinite_rx=1", pcap.display()),
+                    "net_null0,no-rx=1".into(),
+                ],
+                mobgw_extra: LMA_EXTRA.into(),
+                roles: "\"lma\"".into(),
+            }
+        }
+    };
+    let runner = bench::Runner {
+        mobgw,
+        testpmd,
+        seconds,
+        workdir,
+        worker_lcore: lcore,
+    };
+    let mut t = Vec::new();
+    let mut m = Vec::new();
+    for round in 0..rounds {
+        for side in [bench::Side::Testpmd, bench::Side::Mobgw] {
+            eprintln!(
+                "[{}/{}] {} {} for {seconds}s ...",
+                round + 1,
+                rounds,
+                sc.name,
+                side.label()
+            );
+            let s = runner.run(&sc, side, round)?;
+            eprintln!("      {:.3} Mpps {:.3} Gbps", s.mpps, s.gbps);
+            match side {
+                bench::Side::Testpmd => t.push(s),
+                bench::Side::Mobgw => m.push(s),
+            }
+        }
+    }
+    let mut ratios: Vec<f64> = t
+        .iter()
+        .zip(&m)
+        .map(|(a, b)| b.mpps / a.mpps.max(1e-9))
+        .collect();
+    let mut tp: Vec<f64> = t.iter().map(|s| s.mpps).collect();
+    let mut mp: Vec<f64> = m.iter().map(|s| s.mpps).collect();
+    let mut mg: Vec<f64> = m.iter().map(|s| s.gbps).collect();
+    let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = ratios.iter().copied().fold(0.0, f64::max);
+    let med = bench::median(&mut ratios);
+    let (tpm, mpm, mgm) = (
+        bench::median(&mut tp),
+        bench::median(&mut mp),
+        bench::median(&mut mg),
+    );
+    if json {
+        println!(
+            "{{\"scenario\":\"{}\",\"seconds\":{seconds},\"rounds\":{rounds},\"testpmd_mpps\":{tpm:.4},\"mobgw_mpps\":{mpm:.4},\"mobgw_gbps\":{mgm:.4},\"ratio_min\":{min:.4},\"ratio_median\":{med:.4},\"ratio_max\":{max:.4}}}",
+            sc.name
+        );
+    } else {
+        println!("scenario   testpmd Mpps  mobgw Mpps  mobgw Gbps  ratio min/median/max");
+        println!(
+            "{:<10} {tpm:>12.3} {mpm:>11.3} {mgm:>11.3}  {min:.3} / {med:.3} / {max:.3}",
+            sc.name
+        );
+    }
+    Ok(())
+}
+
+const LMA_EXTRA: &str = "[lma]\naddress = \"2001:db8:100::1\"\nhnp_pool = \"2001:db8:1000::/48\"\n";
+
 fn main() {
     let cli = Cli::parse();
     let r = match cli.command {
@@ -152,6 +292,15 @@ fn main() {
             prefix,
             seed,
         } => gen(out, count, &size, shape, prefixes, prefix, seed),
+        Command::Run {
+            scenario,
+            seconds,
+            rounds,
+            mobgw,
+            testpmd,
+            lcore,
+            json,
+        } => run_bench(scenario, seconds, rounds, mobgw, testpmd, lcore, json),
     };
     if let Err(e) = r {
         eprintln!("mobgw-perf: error: {e:#}");
