@@ -15,7 +15,7 @@ const DATA_ROOM: u16 = 2176; // RTE_MBUF_DEFAULT_BUF_SIZE: 128 headroom + 2048
 
 fn eal_args(tag: &str) -> Vec<String> {
     format!(
-        "-l 0 --no-huge -m 1024 --no-pci --no-shconf --file-prefix mobgw-test-{tag}-{} --vdev net_null0",
+        "-l 0 --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix mobgw-test-{tag}-{} --vdev net_null0",
         std::process::id()
     )
     .split_whitespace()
@@ -355,6 +355,21 @@ fn check_ops_against_model(pool: &Mempool) {
     assert_eq!(pool.available(), POOL_SIZE);
 }
 
+/// Removes the (empty) EAL runtime directory of `prefix`, which DPDK leaves
+/// behind even with `--no-shconf`; best effort, only if empty.
+fn remove_runtime_dir(prefix: &str) {
+    let mut bases = vec![
+        std::path::PathBuf::from("/var/run/dpdk"),
+        std::env::temp_dir().join("dpdk"),
+    ];
+    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR") {
+        bases.push(std::path::PathBuf::from(x).join("dpdk"));
+    }
+    for b in bases {
+        let _ = std::fs::remove_dir(b.join(prefix));
+    }
+}
+
 #[test]
 fn dpdk_mbuf_suite() {
     let eal = Eal::init(&eal_args("mbuf")).expect("EAL init (--no-huge)");
@@ -385,4 +400,7 @@ fn dpdk_mbuf_suite() {
     check_burst_container(&pool);
     check_ring(&eal, &pool);
     check_ops_against_model(&pool);
+    drop(pool);
+    drop(eal); // last handle: rte_eal_cleanup
+    remove_runtime_dir(&format!("mobgw-test-mbuf-{}", std::process::id()));
 }

@@ -15,7 +15,7 @@ const POOL_SIZE: u32 = 4095;
 
 fn eal_args() -> Vec<String> {
     format!(
-        "-l 0,1 --no-huge -m 1024 --no-pci --no-shconf --file-prefix mobgw-test-port-{} \
+        "-l 0,1 --no-huge -m 1024 --no-pci --no-shconf --no-telemetry --file-prefix mobgw-test-port-{} \
          --vdev net_ring0 --vdev net_null0",
         std::process::id()
     )
@@ -353,6 +353,21 @@ fn check_lcores(eal: &Eal) {
     );
 }
 
+/// Removes the (empty) EAL runtime directory of `prefix`, which DPDK leaves
+/// behind even with `--no-shconf`; best effort, only if empty.
+fn remove_runtime_dir(prefix: &str) {
+    let mut bases = vec![
+        std::path::PathBuf::from("/var/run/dpdk"),
+        std::env::temp_dir().join("dpdk"),
+    ];
+    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR") {
+        bases.push(std::path::PathBuf::from(x).join("dpdk"));
+    }
+    for b in bases {
+        let _ = std::fs::remove_dir(b.join(prefix));
+    }
+}
+
 #[test]
 fn dpdk_port_suite() {
     let eal = Eal::init(&eal_args()).expect("EAL init (--no-huge, 2 lcores)");
@@ -366,4 +381,7 @@ fn dpdk_port_suite() {
 
     // Every port is closed: all their RX descriptors' mbufs are back.
     assert_eq!(pool.available(), POOL_SIZE);
+    drop(pool);
+    drop(eal); // last handle: rte_eal_cleanup
+    remove_runtime_dir(&format!("mobgw-test-port-{}", std::process::id()));
 }
