@@ -271,7 +271,7 @@ fn handoff_with(hi: HandoffIndicator, old_deregisters_first: bool) -> Sim {
         s.run_until(1_100);
     } else {
         let (m, id) = s.location[&b"a@x".to_vec()];
-        s.location.remove(&b"a@x".to_vec());
+        s.location.remove(b"a@x".as_slice());
         s.attach(b"a@x", 1, hi);
         s.run_until(1_100);
         // The old MAG notices the MN is gone only now: a late de-registration.
@@ -323,7 +323,7 @@ fn sim_handoff_hi_4_waits_for_late_deregistration() {
     s.attach(b"a@x", 0, HandoffIndicator::ATTACH_NEW_INTERFACE);
     s.run_until(1_000);
     let hnps = s.lma.bindings_of(b"a@x")[0].hnps.clone();
-    let (m, id) = s.location.remove(&b"a@x".to_vec()).unwrap();
+    let (m, id) = s.location.remove(b"a@x".as_slice()).unwrap();
     let now = s.clock();
     let new_id = s.mags[1].attach(
         Attachment {
