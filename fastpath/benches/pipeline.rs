@@ -42,7 +42,7 @@ fn hnp(p: u32) -> u128 {
 
 /// Replica with `BINDINGS` random /64s; returns it with the prefix ids and their MAGs.
 fn setup() -> (Pipeline<Replica>, Vec<(u32, u32)>) {
-    let mut rng = StdRng::seed_from_u64(0x6d6f_6267_77);
+    let mut rng = StdRng::seed_from_u64(0x006d_6f62_6777);
     let mut r = Replica::with_capacity(BINDINGS);
     for m in 0..MAGS {
         r.apply(&TableUpdate::SetPeer(PeerInfo {
