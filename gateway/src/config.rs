@@ -82,6 +82,20 @@ pub struct DpdkSection {
     pub mbufs: u32,
     #[serde(default = "default_burst")]
     pub burst: u16,
+    #[serde(default)]
+    pub forward: ForwardMode,
+}
+
+/// What the workers do with packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForwardMode {
+    /// The mobility pipeline: classify, tunnel encap/decap, route, punt control.
+    #[default]
+    Mobility,
+    /// Port-to-port I/O (0<->1, 2<->3), like `dpdk-testpmd --forward-mode=io`:
+    /// the baseline for benchmarks and a smoke test of the ports.
+    Io,
 }
 
 fn default_mbufs() -> u32 {
@@ -587,7 +601,10 @@ socket = "/run/mobgw/lma1.sock"
             if path.extension().is_some_and(|e| e == "toml") {
                 let text = std::fs::read_to_string(&path).expect("readable");
                 // static_bindings paths are relative to the repository root.
-                let text = text.replace("static_bindings = \"deploy/", "static_bindings = \"../deploy/");
+                let text = text.replace(
+                    "static_bindings = \"deploy/",
+                    "static_bindings = \"../deploy/",
+                );
                 if let Err(e) = Config::from_toml_str(&text) {
                     panic!("{}: {e}", path.display());
                 }

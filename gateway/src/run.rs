@@ -6,9 +6,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use fastpath::dpdk::{Eal, MbufBurst, Mempool, Port, PortConfig, PortStats, RxQueue, TxQueue};
+use bindings::{Publisher, WorkerTables};
+use fastpath::counters::{Action, DropReason, PuntReason, SharedCounters, WorkerCounters};
+use fastpath::dpdk::{
+    Eal, LcoreJoinHandle, Mbuf, MbufBurst, Mempool, Port, PortConfig, PortStats, RxQueue, TxQueue,
+};
+use fastpath::pipeline::Pipeline;
+use fastpath::worker::{IdleMode as WorkerIdle, Worker, WorkerConfig};
 
-use crate::config::{Config, IdleMode};
+use crate::config::{Config, ForwardMode, IdleMode};
+use crate::dataplane::{self, DpdkIo, SlowpathRings};
 
 /// Mbuf data room: 2048 octets of data plus the default 128 of headroom
 /// (`RTE_MBUF_DEFAULT_BUF_SIZE`); the headroom takes the tunnel headers.
@@ -31,6 +38,165 @@ struct WorkerReport {
     rx: u64,
     tx: u64,
     tx_dropped: u64,
+    counters: Option<WorkerCounters>,
+}
+
+/// The running workers and what the main lcore talks to them through.
+struct Launched {
+    handles: Vec<LcoreJoinHandle<WorkerReport>>,
+    rings: Vec<SlowpathRings>,
+    counters: Vec<SharedCounters>,
+}
+
+/// Each worker polls its own RX queue of every port that has one and sends
+/// on its own TX queue; a port's traffic leaves by its pair port (0<->1,
+/// 2<->3, ...), like `testpmd --forward-mode=io`.
+fn launch_io_workers(
+    cfg: &Config,
+    eal: &Eal,
+    ports: &mut [Port],
+    stop: &Arc<AtomicBool>,
+) -> Result<Launched> {
+    let n_ports = ports.len();
+    let mut handles = Vec::new();
+    for (w, &lcore) in cfg.dpdk.worker_lcores.iter().enumerate() {
+        let q = u16::try_from(w).context("worker index")?;
+        let mut rx = Vec::new();
+        let mut tx = Vec::new();
+        for (p, port) in ports.iter_mut().enumerate() {
+            if usize::from(cfg.rx_queues(&cfg.ports[p])) > w {
+                let dst = if p ^ 1 < n_ports { p ^ 1 } else { p };
+                rx.push((port.rx_queue(q)?, dst));
+            }
+            tx.push(port.tx_queue(q)?);
+        }
+        let plan = WorkerPlan { lcore, rx, tx };
+        let ws = Arc::clone(stop);
+        let idle = cfg.dpdk.idle;
+        let h = eal
+            .launch_on_lcore(lcore, move || forward_loop(plan, &ws, idle))
+            .with_context(|| format!("launching the worker on lcore {lcore}"))?;
+        handles.push(h);
+    }
+    Ok(Launched {
+        handles,
+        rings: Vec::new(),
+        counters: Vec::new(),
+    })
+}
+
+/// Update-queue depth per worker; bursts beyond it wait in the publisher.
+const UPDATE_QUEUE: usize = 65_536;
+
+/// The mobility pipeline on every worker, with the static bindings (if any)
+/// applied to every replica before the first packet.
+fn launch_mobility_workers(
+    cfg: &Config,
+    eal: &Eal,
+    ports: &mut [Port],
+    stop: &Arc<AtomicBool>,
+) -> Result<Launched> {
+    let macs: Vec<[u8; 6]> = ports
+        .iter()
+        .map(|p| p.mac_addr().unwrap_or_default())
+        .collect();
+    let pcfg =
+        dataplane::pipeline_config(cfg, &macs).context("building the pipeline configuration")?;
+    let statics = match cfg.lma.as_ref().map(|l| l.static_bindings.as_str()) {
+        Some(path) if !path.is_empty() => {
+            let sb = dataplane::load_static_bindings(std::path::Path::new(path), cfg)
+                .context("loading static bindings")?;
+            tracing::info!(
+                bindings = sb.bindings,
+                peers = sb.peers,
+                neighbors = sb.neighbors,
+                file = path,
+                "static bindings loaded"
+            );
+            sb
+        }
+        _ => dataplane::StaticBindings::default(),
+    };
+    let n_workers = cfg.dpdk.worker_lcores.len();
+    let (mut publisher, mut tables) =
+        Publisher::with_table_capacity(n_workers, UPDATE_QUEUE, statics.bindings.max(1024));
+    for chunk in statics.updates.chunks(UPDATE_QUEUE / 2) {
+        for u in chunk {
+            publisher
+                .publish(*u)
+                .map_err(|e| anyhow::anyhow!("installing static bindings: {e:?}"))?;
+        }
+        for t in tables.iter_mut() {
+            t.apply_pending(usize::MAX);
+        }
+    }
+    let n_ports = u16::try_from(ports.len()).context("too many ports")?;
+    let idle = match cfg.dpdk.idle {
+        IdleMode::Poll => WorkerIdle::Poll,
+        IdleMode::Adaptive => WorkerIdle::default(),
+    };
+    let mut handles = Vec::new();
+    let mut rings_all = Vec::new();
+    let mut counters = Vec::new();
+    for ((w, &lcore), tables) in cfg.dpdk.worker_lcores.iter().enumerate().zip(tables) {
+        let q = u16::try_from(w).context("worker index")?;
+        let mut rx = Vec::new();
+        let mut tx = Vec::new();
+        for (p, port) in ports.iter_mut().enumerate() {
+            if usize::from(cfg.rx_queues(&cfg.ports[p])) > w {
+                rx.push(port.rx_queue(q)?);
+            }
+            tx.push(port.tx_queue(q)?);
+        }
+        let rings = SlowpathRings::new(4096);
+        let shared = SharedCounters::new();
+        let pipeline = Pipeline::new(pcfg.clone(), tables).context("pipeline configuration")?;
+        let wcfg = WorkerConfig {
+            burst: usize::from(cfg.dpdk.burst),
+            ports: n_ports,
+            idle,
+            ..WorkerConfig::default()
+        };
+        let mut worker: Worker<WorkerTables, Mbuf> = Worker::new(pipeline, wcfg, shared.clone());
+        let mut io = DpdkIo::new(rx, tx, rings.clone());
+        let ws = Arc::clone(stop);
+        let h = eal
+            .launch_on_lcore(lcore, move || {
+                worker.run(&mut io, &ws);
+                let c = worker.pipeline().counters().clone();
+                WorkerReport {
+                    lcore,
+                    rx: c.rx_packets(),
+                    tx: Action::ALL
+                        .iter()
+                        .filter(|a| !matches!(a, Action::Punt | Action::Drop))
+                        .map(|a| c.packets(*a))
+                        .sum(),
+                    tx_dropped: io.tx_drops(),
+                    counters: Some(c),
+                }
+            })
+            .with_context(|| format!("launching the worker on lcore {lcore}"))?;
+        handles.push(h);
+        rings_all.push(rings);
+        counters.push(shared);
+    }
+    // The publisher lives on with the slowpath; table changes at run time go
+    // through it.
+    drop(publisher);
+    Ok(Launched {
+        handles,
+        rings: rings_all,
+        counters,
+    })
+}
+
+fn join_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
@@ -84,39 +250,16 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         ports.push(port);
     }
 
-    // Each worker polls its own RX queue of every port that has one and
-    // sends on its own TX queue; a port's traffic leaves by its pair port
-    // (0<->1, 2<->3, ...), like `testpmd --forward-mode=io`.
-    let mut plans = Vec::with_capacity(n_workers);
-    for (w, &lcore) in cfg.dpdk.worker_lcores.iter().enumerate() {
-        let q = u16::try_from(w).context("worker index")?;
-        let mut rx = Vec::new();
-        let mut tx = Vec::new();
-        for (p, port) in ports.iter_mut().enumerate() {
-            if usize::from(cfg.rx_queues(&cfg.ports[p])) > w {
-                let dst = if p ^ 1 < n_ports { p ^ 1 } else { p };
-                rx.push((port.rx_queue(q)?, dst));
-            }
-            tx.push(port.tx_queue(q)?);
-        }
-        plans.push(WorkerPlan { lcore, rx, tx });
-    }
-
     let worker_stop = Arc::new(AtomicBool::new(false));
-    let mut handles = Vec::with_capacity(n_workers);
-    for plan in plans {
-        let lcore = plan.lcore;
-        let ws = Arc::clone(&worker_stop);
-        let idle = cfg.dpdk.idle;
-        let h = eal
-            .launch_on_lcore(lcore, move || forward_loop(plan, &ws, idle))
-            .with_context(|| format!("launching the worker on lcore {lcore}"))?;
-        handles.push(h);
-    }
+    let launched = match cfg.dpdk.forward {
+        ForwardMode::Io => launch_io_workers(&cfg, &eal, &mut ports, &worker_stop)?,
+        ForwardMode::Mobility => launch_mobility_workers(&cfg, &eal, &mut ports, &worker_stop)?,
+    };
     tracing::info!(
         workers = n_workers,
         ports = n_ports,
         idle = ?cfg.dpdk.idle,
+        forward = ?cfg.dpdk.forward,
         "forwarding; SIGINT or SIGTERM stops"
     );
 
@@ -127,8 +270,16 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         .iter()
         .map(|p| p.stats().unwrap_or_default())
         .collect();
+    let mut punted = [0u64; PuntReason::COUNT];
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(50));
+        // Until the signaling shell takes them, punted control packets are
+        // counted by reason and freed.
+        for rings in &launched.rings {
+            while let Some(p) = rings.punt.pop() {
+                punted[p.reason.index()] += 1;
+            }
+        }
         if let Some(period) = period {
             if last_at.elapsed() >= period {
                 let now: Vec<PortStats> = ports
@@ -137,6 +288,14 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
                     .collect();
                 let secs = last_at.elapsed().as_secs_f64();
                 print_rates(&names, &last, &now, secs);
+                if !launched.counters.is_empty() {
+                    let c = SharedCounters::sum(&launched.counters);
+                    let acts: Vec<String> = Action::ALL
+                        .iter()
+                        .map(|a| format!("{a} {}", c.packets(*a)))
+                        .collect();
+                    println!("workers: rx {} pkts; {}", c.rx_packets(), acts.join(", "));
+                }
                 last = now;
                 last_at = Instant::now();
             }
@@ -145,8 +304,8 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
 
     tracing::info!("stopping the workers");
     worker_stop.store(true, Ordering::Relaxed);
-    let mut reports = Vec::with_capacity(handles.len());
-    for h in handles {
+    let mut reports = Vec::with_capacity(launched.handles.len());
+    for h in launched.handles {
         let lcore = h.lcore();
         reports.push(
             h.join()
@@ -170,6 +329,38 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
             "  worker lcore {}: rx {} pkts, tx {} pkts, tx dropped {}",
             r.lcore, r.rx, r.tx, r.tx_dropped
         );
+        if let Some(c) = &r.counters {
+            let actions: Vec<String> = Action::ALL
+                .iter()
+                .filter(|a| c.packets(**a) > 0)
+                .map(|a| format!("{a} {}", c.packets(*a)))
+                .collect();
+            let drops: Vec<String> = DropReason::ALL
+                .iter()
+                .filter(|d| c.drops(**d) > 0)
+                .map(|d| format!("{d} {}", c.drops(*d)))
+                .collect();
+            let punts: Vec<String> = PuntReason::ALL
+                .iter()
+                .filter(|p| c.punts(**p) > 0)
+                .map(|p| format!("{p} {}", c.punts(*p)))
+                .collect();
+            println!(
+                "    actions: {}; drops: {}; punts: {}; table updates {}",
+                join_or_none(&actions),
+                join_or_none(&drops),
+                join_or_none(&punts),
+                c.table_updates_applied()
+            );
+        }
+    }
+    let punted: Vec<String> = PuntReason::ALL
+        .iter()
+        .filter(|p| punted[p.index()] > 0)
+        .map(|p| format!("{p} {}", punted[p.index()]))
+        .collect();
+    if !punted.is_empty() {
+        println!("  slowpath: punted packets received: {}", punted.join(", "));
     }
     let mut failed = Vec::new();
     for (name, port) in names.iter().zip(ports) {

@@ -84,7 +84,7 @@ fn write_config(dir: &Path, name: &str, ports: &[(&str, String)], extra: &str) -
     let mut s = format!(
         "[gateway]\nnode_id = \"{name}\"\nroles = [\"lma\"]\n\n[dpdk]\n\
          eal_args = [\"--no-huge\", \"-m\", \"1024\", \"--no-pci\", \"--no-shconf\", \"--file-prefix\", \"{name}-{pid}\"]\n\
-         worker_lcores = [1]\nidle = \"adaptive\"\n\n",
+         worker_lcores = [1]\nidle = \"adaptive\"\nforward = \"io\"\n\n",
         pid = std::process::id()
     );
     for (port, dev) in ports {

@@ -22,6 +22,8 @@ pub struct Scenario {
     pub mobgw_extra: String,
     /// Roles for mobgw's `[gateway] roles`.
     pub roles: String,
+    /// mobgw's `[dpdk] forward` mode (`io` or `mobility`).
+    pub forward: &'static str,
 }
 
 /// One measured run.
@@ -100,8 +102,8 @@ impl Runner {
         let mut s = format!(
             "[gateway]\nnode_id = \"perf\"\nroles = [{}]\n\n[dpdk]\n\
              eal_args = [\"--no-huge\", \"-m\", \"1024\", \"--no-pci\", \"--no-shconf\", \"--file-prefix\", \"{prefix}\"]\n\
-             worker_lcores = [{}]\nidle = \"poll\"\n\n",
-            sc.roles, self.worker_lcore
+             worker_lcores = [{}]\nidle = \"poll\"\nforward = \"{}\"\n\n",
+            sc.roles, self.worker_lcore, sc.forward
         );
         for (i, v) in sc.vdevs.iter().enumerate() {
             s += &format!("[[port]]\nname = \"p{i}\"\ndevice = \"{v}\"\n\n");

@@ -197,6 +197,7 @@ fn run_bench(
             vdevs: vec!["net_null0".into(), "net_null1".into()],
             mobgw_extra: LMA_EXTRA.into(),
             roles: "\"lma\"".into(),
+            forward: "io",
         },
         BenchScenario::IoPcap => {
             let pcap = workdir.join("io-64.pcap");
@@ -218,6 +219,7 @@ fn run_bench(
                 ],
                 mobgw_extra: LMA_EXTRA.into(),
                 roles: "\"lma\"".into(),
+                forward: "io",
             }
         }
     };
