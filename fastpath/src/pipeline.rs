@@ -507,10 +507,17 @@ impl<T: FwdTables> Pipeline<T> {
         if !encap_matches(&binding, &info.encap) {
             return Outcome::Drop(DropReason::BadGreKey);
         }
-        self.decap_and_forward(pkt, info)
+        self.decap_and_forward(pkt, info, None)
     }
 
-    fn decap_and_forward<P: PacketBuf>(&mut self, pkt: &mut P, info: &TunnelInfo) -> Outcome {
+    /// Strip the tunnel and forward the inner packet. `inner_dst_binding` is the lookup of the
+    /// inner destination when the caller already has it (MAG downlink).
+    fn decap_and_forward<P: PacketBuf>(
+        &mut self,
+        pkt: &mut P,
+        info: &TunnelInfo,
+        inner_dst_binding: Option<Option<FwdAction>>,
+    ) -> Outcome {
         if let Err(e) = decapsulate(pkt, info) {
             return Outcome::Drop(e.into());
         }
@@ -524,7 +531,10 @@ impl<T: FwdTables> Pipeline<T> {
                     self.lma_native(pkt, &h, b, true)
                 }
                 Role::Mag => {
-                    let b = self.tables.lookup_dst(&h.dst);
+                    let b = match inner_dst_binding {
+                        Some(b) => b,
+                        None => self.tables.lookup_dst(&h.dst),
+                    };
                     match b {
                         Some(FwdAction::Local | FwdAction::Encap { .. }) => {
                             self.deliver_local(pkt, &h, Action::Decap)
@@ -593,7 +603,7 @@ impl<T: FwdTables> Pipeline<T> {
                 return Outcome::Drop(DropReason::BadGreKey);
             }
         }
-        self.decap_and_forward(pkt, info)
+        self.decap_and_forward(pkt, info, Some(dst_binding))
     }
 
     /// Encapsulate toward `peer`: hop limit, egress resolution, MTU, then rewrite.

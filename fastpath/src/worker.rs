@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::counters::{Action, PuntReason, SharedCounters};
+use crate::counters::{Action, DropReason, PuntReason, SharedCounters};
 use crate::packet::PacketBuf;
 use crate::pipeline::{BurstResult, Pipeline, Verdict};
 use crate::tables::FwdTables;
@@ -186,8 +186,13 @@ impl<T: FwdTables, P: PacketBuf> Worker<T, P> {
         if io.inject(&mut self.injected, self.cfg.burst) > 0 {
             for pkt in self.injected.drain(..) {
                 let port = usize::from(pkt.port());
-                if let Some(q) = self.tx.get_mut(port) {
-                    q.push(pkt);
+                match self.tx.get_mut(port) {
+                    Some(q) => q.push(pkt),
+                    // The slowpath named a port this worker does not have.
+                    None => self
+                        .pipeline
+                        .counters_mut()
+                        .drop_packet(DropReason::NoRoute, pkt.len()),
                 }
             }
             for (port, q) in self.tx.iter_mut().enumerate() {
