@@ -250,7 +250,7 @@ pub mod gre {
 /// How a tunnel carries the inner IPv6 packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encap {
-    /// IPv6-in-IPv6, RFC 2473 (next header 41); PMIPv6's default (RFC 5213 §6.10.1? §5.6.1).
+    /// IPv6-in-IPv6, RFC 2473 (next header 41); PMIPv6's default (RFC 5213 §5.6.1).
     Ip6Ip6,
     /// GRE, RFC 2784/2890, negotiated per binding with RFC 5845; `key` is the key sent in this
     /// direction (None: GRE without key, the option with Len 2).
