@@ -2,17 +2,20 @@
 //! owned by the slowpath thread.
 //!
 //! Entries live in a slab addressed by [`BceId`] (index + reuse generation,
-//! so a stale id never reaches a newer entry). Indexes: MN-Identifier → its
-//! entries (§5.4.1 needs "exactly one BCE with this MN-ID" and the
-//! (MN-ID, ATT, MN-LL-ID) match), home network prefix → entry, and an
-//! intrusive doubly-linked list per Proxy-CoA (all of a MAG's entries in
-//! O(entries of that MAG), O(1) to unlink).
+//! so a stale id never reaches a newer entry). Indexes: home network prefix
+//! → entry, and two intrusive doubly-linked lists through the slab: one per
+//! MN-Identifier (§5.4.1 needs "exactly one BCE with this MN-ID" and the
+//! (MN-ID, ATT, MN-LL-ID) match; heads are keyed by a hash of the MN-ID and
+//! members compared in full) and one per Proxy-CoA (all of a MAG's entries,
+//! e.g. after it restarted). The lists allocate nothing per entry and unlink
+//! in O(1).
 
 use crate::expiry::ExpiryQueue;
 use crate::fwd::{FwdAction, PeerId, TableUpdate, TunnelKind};
-use crate::hash::FastMap;
+use crate::hash::{FastBuildHasher, FastMap};
 use crate::prefix::Prefix;
 use crate::time::Millis;
+use core::hash::BuildHasher;
 use core::time::Duration;
 
 /// Mobile Node Identifier (RFC 4283; usually an NAI), as received.
@@ -178,12 +181,44 @@ pub enum CacheError {
 
 const NIL: u32 = u32::MAX;
 
+/// Links of one intrusive list.
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    prev: u32,
+    next: u32,
+}
+
+const UNLINKED: Links = Links {
+    prev: NIL,
+    next: NIL,
+};
+
 #[derive(Debug, Clone)]
 struct Slot {
     reuse: u32,
     entry: Option<BindingCacheEntry>,
-    coa_prev: u32,
-    coa_next: u32,
+    coa: Links,
+    mn: Links,
+}
+
+/// Which intrusive list.
+#[derive(Debug, Clone, Copy)]
+enum List {
+    Coa,
+    Mn,
+}
+
+impl Slot {
+    fn links(&mut self, l: List) -> &mut Links {
+        match l {
+            List::Coa => &mut self.coa,
+            List::Mn => &mut self.mn,
+        }
+    }
+}
+
+fn mn_hash(mn_id: &MnIdentifier) -> u64 {
+    FastBuildHasher.hash_one(mn_id.as_bytes())
 }
 
 /// The authoritative PMIPv6 binding cache.
@@ -192,8 +227,10 @@ pub struct BindingCache {
     slots: Vec<Slot>,
     free: Vec<u32>,
     len: usize,
-    by_mn: FastMap<MnIdentifier, Vec<BceId>>,
+    /// Hash of MN-ID → head of its list (members compared in full).
+    mn_heads: FastMap<u64, u32>,
     by_prefix: FastMap<Prefix, BceId>,
+    /// Proxy-CoA → head of its list.
     coa_heads: FastMap<[u8; 16], u32>,
     expiry: ExpiryQueue<BceId>,
 }
@@ -207,8 +244,8 @@ impl BindingCache {
     pub fn with_capacity(n: usize) -> BindingCache {
         BindingCache {
             slots: Vec::with_capacity(n),
-            by_mn: FastMap::with_capacity_and_hasher(n, Default::default()),
-            by_prefix: FastMap::with_capacity_and_hasher(n, Default::default()),
+            mn_heads: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
+            by_prefix: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
             ..BindingCache::default()
         }
     }
@@ -227,6 +264,14 @@ impl BindingCache {
             return None;
         }
         s.entry.as_ref()
+    }
+
+    fn get_mut(&mut self, id: BceId) -> Result<&mut BindingCacheEntry, CacheError> {
+        self.slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.reuse == id.reuse)
+            .and_then(|s| s.entry.as_mut())
+            .ok_or(CacheError::UnknownEntry)
     }
 
     fn check_prefixes(&self, e: &BindingCacheEntry, me: Option<BceId>) -> Result<(), CacheError> {
@@ -253,8 +298,8 @@ impl BindingCache {
                 self.slots.push(Slot {
                     reuse: 0,
                     entry: None,
-                    coa_prev: NIL,
-                    coa_next: NIL,
+                    coa: UNLINKED,
+                    mn: UNLINKED,
                 });
                 i
             }
@@ -273,52 +318,78 @@ impl BindingCache {
         for p in &entry.home_network_prefixes {
             self.by_prefix.insert(*p, id);
         }
-        self.by_mn.entry(entry.mn_id.clone()).or_default().push(id);
         self.expiry.push(entry.expires_at, id);
-        let head = self
+        let coa_head = self
             .coa_heads
             .insert(entry.proxy_coa, id.index)
             .unwrap_or(NIL);
+        self.push_front(List::Coa, id.index, coa_head);
+        let mn_head = self
+            .mn_heads
+            .insert(mn_hash(&entry.mn_id), id.index)
+            .unwrap_or(NIL);
+        self.push_front(List::Mn, id.index, mn_head);
+        self.slots[id.index as usize].entry = Some(entry);
+    }
+
+    fn push_front(&mut self, l: List, index: u32, head: u32) {
         if let Some(h) = self.slots.get_mut(head as usize) {
-            h.coa_prev = id.index;
+            h.links(l).prev = index;
         }
-        let s = &mut self.slots[id.index as usize];
-        s.coa_prev = NIL;
-        s.coa_next = head;
-        s.entry = Some(entry);
+        *self.slots[index as usize].links(l) = Links {
+            prev: NIL,
+            next: head,
+        };
+    }
+
+    /// Unlink `index` from list `l`; returns the list's new head if `index`
+    /// was the head (`Some(NIL)`: the list is now empty).
+    fn unlink_from(&mut self, l: List, index: u32) -> Option<u32> {
+        let Links { prev, next } =
+            core::mem::replace(self.slots[index as usize].links(l), UNLINKED);
+        if let Some(n) = self.slots.get_mut(next as usize) {
+            n.links(l).prev = prev;
+        }
+        match self.slots.get_mut(prev as usize) {
+            Some(p) => {
+                p.links(l).next = next;
+                None
+            }
+            None => Some(next),
+        }
     }
 
     /// Remove `id`'s indexes and take its entry (slot stays allocated).
     fn unlink(&mut self, id: BceId) -> Option<BindingCacheEntry> {
-        let i = id.index as usize;
-        let (prev, next, entry) = {
-            let s = self.slots.get_mut(i)?;
+        let entry = {
+            let s = self.slots.get_mut(id.index as usize)?;
             if s.reuse != id.reuse {
                 return None;
             }
-            let e = s.entry.take()?;
-            (s.coa_prev, s.coa_next, e)
+            s.entry.take()?
         };
         for p in &entry.home_network_prefixes {
-            if self.by_prefix.get(p) == Some(&id) {
-                self.by_prefix.remove(p);
+            // Prefixes are unique across entries (checked on insert and
+            // update), so every one of them maps to this entry.
+            self.by_prefix.remove(p);
+        }
+        match self.unlink_from(List::Coa, id.index) {
+            Some(NIL) => {
+                self.coa_heads.remove(&entry.proxy_coa);
             }
-        }
-        if let Some(v) = self.by_mn.get_mut(&entry.mn_id) {
-            v.retain(|&x| x != id);
-            if v.is_empty() {
-                self.by_mn.remove(&entry.mn_id);
+            Some(h) => {
+                self.coa_heads.insert(entry.proxy_coa, h);
             }
+            None => {}
         }
-        if let Some(n) = self.slots.get_mut(next as usize) {
-            n.coa_prev = prev;
-        }
-        if let Some(p) = self.slots.get_mut(prev as usize) {
-            p.coa_next = next;
-        } else if next == NIL {
-            self.coa_heads.remove(&entry.proxy_coa);
-        } else {
-            self.coa_heads.insert(entry.proxy_coa, next);
+        match self.unlink_from(List::Mn, id.index) {
+            Some(NIL) => {
+                self.mn_heads.remove(&mn_hash(&entry.mn_id));
+            }
+            Some(h) => {
+                self.mn_heads.insert(mn_hash(&entry.mn_id), h);
+            }
+            None => {}
         }
         Some(entry)
     }
@@ -347,12 +418,7 @@ impl BindingCache {
         lifetime: Duration,
         now: Millis,
     ) -> Result<(), CacheError> {
-        let s = self
-            .slots
-            .get_mut(id.index as usize)
-            .filter(|s| s.reuse == id.reuse)
-            .ok_or(CacheError::UnknownEntry)?;
-        let e = s.entry.as_mut().ok_or(CacheError::UnknownEntry)?;
+        let e = self.get_mut(id)?;
         e.lifetime = lifetime;
         e.expires_at = now + lifetime;
         e.accepted_at = now;
@@ -371,12 +437,7 @@ impl BindingCache {
         state: BceState,
         expires_at: Millis,
     ) -> Result<(), CacheError> {
-        let s = self
-            .slots
-            .get_mut(id.index as usize)
-            .filter(|s| s.reuse == id.reuse)
-            .ok_or(CacheError::UnknownEntry)?;
-        let e = s.entry.as_mut().ok_or(CacheError::UnknownEntry)?;
+        let e = self.get_mut(id)?;
         e.state = state;
         e.expires_at = expires_at;
         self.expiry.push(expires_at, id);
@@ -389,16 +450,36 @@ impl BindingCache {
         let e = self.unlink(id)?;
         let s = &mut self.slots[id.index as usize];
         s.reuse = s.reuse.wrapping_add(1);
-        s.coa_prev = NIL;
-        s.coa_next = NIL;
         self.free.push(id.index);
         self.len -= 1;
         Some(e)
     }
 
-    /// Entries of one MN-Identifier (one per interface, §5.4).
-    pub fn by_mn_id(&self, mn_id: &MnIdentifier) -> &[BceId] {
-        self.by_mn.get(mn_id).map_or(&[], Vec::as_slice)
+    /// Walk an intrusive list from `head`.
+    fn walk(&self, l: List, head: u32) -> impl Iterator<Item = (BceId, &BindingCacheEntry)> + '_ {
+        let mut i = head;
+        core::iter::from_fn(move || {
+            let s = self.slots.get(i as usize)?;
+            let id = BceId {
+                index: i,
+                reuse: s.reuse,
+            };
+            i = match l {
+                List::Coa => s.coa.next,
+                List::Mn => s.mn.next,
+            };
+            // Linked slots always hold an entry.
+            s.entry.as_ref().map(|e| (id, e))
+        })
+    }
+
+    /// Entries of one MN-Identifier (one per interface, §5.4), most recently
+    /// linked first.
+    pub fn by_mn_id<'a>(&'a self, mn_id: &'a MnIdentifier) -> impl Iterator<Item = BceId> + 'a {
+        let head = self.mn_heads.get(&mn_hash(mn_id)).copied().unwrap_or(NIL);
+        self.walk(List::Mn, head)
+            .filter(move |(_, e)| e.mn_id == *mn_id)
+            .map(|(id, _)| id)
     }
 
     /// RFC 5213 §5.4.1.2 key: MN-ID, access technology type and MN-LL-ID.
@@ -408,7 +489,7 @@ impl BindingCache {
         att: u8,
         ll_id: Option<&LinkLayerId>,
     ) -> Option<BceId> {
-        self.by_mn_id(mn_id).iter().copied().find(|&id| {
+        self.by_mn_id(mn_id).find(|&id| {
             self.get(id).is_some_and(|e| {
                 e.access_technology_type == att && e.mn_link_layer_id.as_ref() == ll_id
             })
@@ -422,16 +503,8 @@ impl BindingCache {
 
     /// Every entry whose Proxy-CoA is `coa` (a MAG that restarted).
     pub fn by_proxy_coa(&self, coa: &[u8; 16]) -> impl Iterator<Item = BceId> + '_ {
-        let mut i = self.coa_heads.get(coa).copied().unwrap_or(NIL);
-        core::iter::from_fn(move || {
-            let s = self.slots.get(i as usize)?;
-            let id = BceId {
-                index: i,
-                reuse: s.reuse,
-            };
-            i = s.coa_next;
-            Some(id)
-        })
+        let head = self.coa_heads.get(coa).copied().unwrap_or(NIL);
+        self.walk(List::Coa, head).map(|(id, _)| id)
     }
 
     /// All entries.
@@ -454,10 +527,13 @@ impl BindingCache {
         self.expiry.peek()
     }
 
-    /// Remove and return every entry whose deadline is `<= now`.
+    /// Remove and return every entry whose deadline is `<= now` (in deadline
+    /// order up to the 64 ms bucket granularity of the expiry queue).
     pub fn expire(&mut self, now: Millis) -> Vec<(BceId, BindingCacheEntry)> {
+        let mut due = Vec::new();
+        self.expiry.drain_due(now, &mut due);
         let mut out = Vec::new();
-        while let Some((t, id)) = self.expiry.pop_due(now) {
+        for (t, id) in due {
             if self.get(id).is_some_and(|e| e.expires_at == t) {
                 if let Some(e) = self.remove(id) {
                     out.push((id, e));
@@ -487,10 +563,10 @@ impl BindingCache {
         });
     }
 
-    /// Bytes per entry, allocator-independent: every container's capacity ×
-    /// its element size, plus the per-entry heap parts (MN-ID, LL-ID, prefix
-    /// list), divided by the number of entries. Hash maps are counted as
-    /// capacity × (key + value + 1 control byte). `None` when empty.
+    /// Bytes per entry, allocator-independent: slab capacity × slot size,
+    /// hash maps as capacity × (key + value + 1 control byte), the expiry
+    /// queue's items, and each entry's own heap parts (MN-ID, LL-ID, prefix
+    /// list capacity), divided by the number of entries. `None` when empty.
     pub fn bytes_per_entry(&self) -> Option<f64> {
         use core::mem::size_of;
         if self.len == 0 {
@@ -498,26 +574,15 @@ impl BindingCache {
         }
         let map = |cap: usize, kv: usize| cap * (kv + 1);
         let mut b = self.slots.capacity() * size_of::<Slot>()
-            + self.free.capacity() * 4
-            + map(
-                self.by_mn.capacity(),
-                size_of::<(MnIdentifier, Vec<BceId>)>(),
-            )
+            + self.free.capacity() * size_of::<u32>()
+            + map(self.mn_heads.capacity(), size_of::<(u64, u32)>())
             + map(self.by_prefix.capacity(), size_of::<(Prefix, BceId)>())
             + map(self.coa_heads.capacity(), size_of::<([u8; 16], u32)>())
-            + self.expiry.capacity() * size_of::<(Millis, BceId)>();
-        for (id, e) in self.iter() {
-            let _ = id;
+            + self.expiry.len() * size_of::<(Millis, BceId)>();
+        for (_, e) in self.iter() {
             b += e.mn_id.0.len()
                 + e.mn_link_layer_id.as_ref().map_or(0, |l| l.0.len())
                 + e.home_network_prefixes.capacity() * size_of::<Prefix>();
-        }
-        for v in self.by_mn.values() {
-            b += v.capacity() * size_of::<BceId>();
-        }
-        // The MN-ID is stored twice (entry and index key).
-        for k in self.by_mn.keys() {
-            b += k.0.len();
         }
         Some(b as f64 / self.len as f64)
     }
@@ -562,7 +627,10 @@ mod tests {
         let d = c.insert(bce("mn1@x", &[4], 2, 0)).unwrap();
         assert_eq!(c.len(), 3);
         assert_eq!(c.by_prefix(&pfx(2)), Some(a));
-        assert_eq!(c.by_mn_id(&MnIdentifier::new(b"mn1@x")), &[a, d]);
+        assert_eq!(
+            c.by_mn_id(&MnIdentifier::new(b"mn1@x")).collect::<Vec<_>>(),
+            vec![d, a]
+        );
         let ll = LinkLayerId::new(&[1, 2, 3, 4, 5, 6]);
         assert_eq!(c.find(&MnIdentifier::new(b"mn1@x"), 4, Some(&ll)), Some(a));
         assert_eq!(c.find(&MnIdentifier::new(b"mn1@x"), 3, Some(&ll)), None);

@@ -1,69 +1,115 @@
-//! Expiry for millions of entries: a binary heap of (deadline, key) with lazy
-//! deletion. A refresh pushes a new item and leaves the old one; when an item
-//! comes due it is checked against the entry's current deadline and skipped
-//! if stale. The heap is rebuilt from the live entries when stale items
+//! Expiry for millions of entries: a calendar queue with lazy deletion.
+//!
+//! Deadlines fall into buckets of 64 ms kept in a `BTreeMap` (a few
+//! thousand buckets even with hour-long lifetimes), so scheduling is a map
+//! lookup plus a `Vec` push and expiry drains whole buckets: no per-item
+//! heap sift. A refresh schedules the key again and leaves the old item; a
+//! due item is checked against the entry's current deadline and skipped if
+//! stale. The queue is rebuilt from the live entries when stale items
 //! outnumber them, so memory stays bounded under refresh churn.
 
 use crate::hash::FastMap;
 use crate::time::Millis;
 use core::hash::Hash;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
+
+/// log2 of the bucket width in milliseconds.
+const SHIFT: u32 = 6;
 
 #[derive(Debug, Clone)]
-pub(crate) struct ExpiryQueue<K: Ord> {
-    heap: BinaryHeap<Reverse<(Millis, K)>>,
+struct Bucket<K> {
+    /// Earliest deadline in `items`.
+    min: Millis,
+    items: Vec<(Millis, K)>,
 }
 
-impl<K: Ord + Copy> Default for ExpiryQueue<K> {
+#[derive(Debug, Clone)]
+pub(crate) struct ExpiryQueue<K> {
+    buckets: BTreeMap<u64, Bucket<K>>,
+    len: usize,
+}
+
+impl<K: Copy> Default for ExpiryQueue<K> {
     fn default() -> Self {
         ExpiryQueue {
-            heap: BinaryHeap::new(),
+            buckets: BTreeMap::new(),
+            len: 0,
         }
     }
 }
 
-impl<K: Ord + Copy> ExpiryQueue<K> {
+impl<K: Copy> ExpiryQueue<K> {
     /// Schedule `key` at `at`; [`Millis::NEVER`] is not scheduled.
     pub(crate) fn push(&mut self, at: Millis, key: K) {
-        if at != Millis::NEVER {
-            self.heap.push(Reverse((at, key)));
+        if at == Millis::NEVER {
+            return;
         }
+        let b = self.buckets.entry(at.0 >> SHIFT).or_insert(Bucket {
+            min: at,
+            items: Vec::new(),
+        });
+        b.min = b.min.min(at);
+        b.items.push((at, key));
+        self.len += 1;
     }
 
     /// Earliest scheduled deadline (possibly stale: a caller that wakes for
     /// it finds nothing and asks again).
     pub(crate) fn peek(&self) -> Option<Millis> {
-        self.heap.peek().map(|Reverse((t, _))| *t)
+        self.buckets.first_key_value().map(|(_, b)| b.min)
     }
 
-    /// Next item due at or before `now`.
-    pub(crate) fn pop_due(&mut self, now: Millis) -> Option<(Millis, K)> {
-        match self.heap.peek() {
-            Some(Reverse((t, _))) if *t <= now => self.heap.pop().map(|Reverse(x)| x),
-            _ => None,
+    /// Move every item due at or before `now` into `out` (bucket order,
+    /// insertion order within a bucket).
+    pub(crate) fn drain_due(&mut self, now: Millis, out: &mut Vec<(Millis, K)>) {
+        while let Some(mut e) = self.buckets.first_entry() {
+            if e.get().min > now {
+                break;
+            }
+            let bucket_end = ((*e.key() + 1) << SHIFT).saturating_sub(1);
+            if bucket_end <= now.0 {
+                let b = e.remove();
+                self.len -= b.items.len();
+                out.extend(b.items);
+                continue;
+            }
+            // The bucket straddles `now`: take the due items, keep the rest.
+            let b = e.get_mut();
+            let before = b.items.len();
+            let mut min = Millis::NEVER;
+            b.items.retain(|&(t, k)| {
+                if t <= now {
+                    out.push((t, k));
+                    false
+                } else {
+                    min = min.min(t);
+                    true
+                }
+            });
+            self.len -= before - b.items.len();
+            if b.items.is_empty() {
+                e.remove();
+            } else {
+                b.min = min;
+            }
+            break;
         }
     }
 
-    #[cfg(test)]
+    /// Scheduled items, stale ones included.
     pub(crate) fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub(crate) fn capacity(&self) -> usize {
-        self.heap.capacity()
+        self.len
     }
 
     /// Rebuild from the live `(deadline, key)` pairs when stale items
     /// dominate.
     pub(crate) fn maybe_compact(&mut self, live: usize, items: impl FnOnce() -> Vec<(Millis, K)>) {
-        if self.heap.len() > 2 * live + 1024 {
-            let v: Vec<Reverse<(Millis, K)>> = items()
-                .into_iter()
-                .filter(|(t, _)| *t != Millis::NEVER)
-                .map(Reverse)
-                .collect();
-            self.heap = BinaryHeap::from(v);
+        if self.len > 2 * live + 1024 {
+            self.buckets.clear();
+            self.len = 0;
+            for (t, k) in items() {
+                self.push(t, k);
+            }
         }
     }
 }
@@ -76,12 +122,12 @@ pub trait Expires {
 
 /// A map whose entries expire at their own deadline.
 #[derive(Debug, Clone)]
-pub(crate) struct ExpiringMap<K: Ord + Copy + Hash, V> {
+pub(crate) struct ExpiringMap<K: Copy + Hash + Eq, V> {
     pub(crate) map: FastMap<K, V>,
     queue: ExpiryQueue<K>,
 }
 
-impl<K: Ord + Copy + Hash, V> Default for ExpiringMap<K, V> {
+impl<K: Copy + Hash + Eq, V> Default for ExpiringMap<K, V> {
     fn default() -> Self {
         ExpiringMap {
             map: FastMap::default(),
@@ -90,7 +136,7 @@ impl<K: Ord + Copy + Hash, V> Default for ExpiringMap<K, V> {
     }
 }
 
-impl<K: Ord + Copy + Hash, V: Expires> ExpiringMap<K, V> {
+impl<K: Copy + Hash + Eq, V: Expires> ExpiringMap<K, V> {
     pub(crate) fn insert(&mut self, k: K, v: V) -> Option<V> {
         self.queue.push(v.expires_at(), k);
         let old = self.map.insert(k, v);
@@ -129,8 +175,10 @@ impl<K: Ord + Copy + Hash, V: Expires> ExpiringMap<K, V> {
 
     /// Remove and return every entry whose deadline is `<= now`.
     pub(crate) fn expire(&mut self, now: Millis) -> Vec<(K, V)> {
+        let mut due = Vec::new();
+        self.queue.drain_due(now, &mut due);
         let mut out = Vec::new();
-        while let Some((t, k)) = self.queue.pop_due(now) {
+        for (t, k) in due {
             if self.map.get(&k).is_some_and(|v| v.expires_at() == t) {
                 if let Some(v) = self.map.remove(&k) {
                     out.push((k, v));
@@ -174,6 +222,29 @@ mod tests {
         assert_eq!(m.len(), 1);
         m.remove(&3);
         assert_eq!(m.len(), 0);
+    }
+
+    #[test]
+    fn straddling_bucket_is_split_exactly() {
+        let mut q: ExpiryQueue<u32> = ExpiryQueue::default();
+        for t in [70u64, 65, 100, 127, 128, 3, 1_000_000] {
+            q.push(Millis(t), t as u32);
+        }
+        q.push(Millis::NEVER, 9);
+        assert_eq!(q.len(), 7);
+        assert_eq!(q.peek(), Some(Millis(3)));
+        let mut out = Vec::new();
+        q.drain_due(Millis(99), &mut out);
+        assert_eq!(
+            out,
+            vec![(Millis(3), 3), (Millis(70), 70), (Millis(65), 65)]
+        );
+        assert_eq!(q.peek(), Some(Millis(100)));
+        out.clear();
+        q.drain_due(Millis(128), &mut out);
+        assert_eq!(out.len(), 3);
+        assert_eq!(q.peek(), Some(Millis(1_000_000)));
+        assert_eq!(q.len(), 1);
     }
 
     #[test]
