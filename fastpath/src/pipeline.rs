@@ -657,7 +657,16 @@ impl<T: FwdTables> Pipeline<T> {
 
     /// Deliver on the link where the destination itself is a neighbor (attached MN).
     fn deliver_local<P: PacketBuf>(&mut self, pkt: &mut P, h: &Hdr, action: Action) -> Outcome {
-        let Some(nb) = self.tables.neighbor(&h.dst) else {
+        // An MN's home network prefix is its own (per-MN prefix model, RFC 5213 §2.2), so the
+        // MAG keys the MN's link-layer address by the prefix's /64 base, learnt at attachment;
+        // an exact /128 entry (from neighbor discovery) wins.
+        let mut base = h.dst;
+        base[8..].fill(0);
+        let Some(nb) = self
+            .tables
+            .neighbor(&h.dst)
+            .or_else(|| self.tables.neighbor(&base))
+        else {
             return Outcome::Drop(DropReason::NoNeighbor);
         };
         self.forward_to(pkt, h, nb.port, nb.mac, action)

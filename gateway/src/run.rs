@@ -14,8 +14,13 @@ use fastpath::dpdk::{
 use fastpath::pipeline::Pipeline;
 use fastpath::worker::{IdleMode as WorkerIdle, Worker, WorkerConfig};
 
-use crate::config::{Config, ForwardMode, IdleMode};
+use slowpath::lma::{Lma, LmaConfig};
+use slowpath::mag::{Mag, MagConfig};
+use slowpath::policy::{LmaPolicy, TunnelPolicy};
+
+use crate::config::{Config, ForwardMode, IdleMode, Role};
 use crate::dataplane::{self, DpdkIo, SlowpathRings};
+use crate::signaling::{Engine, MagSide, Shell, ShellPort};
 
 /// Mbuf data room: 2048 octets of data plus the default 128 of headroom
 /// (`RTE_MBUF_DEFAULT_BUF_SIZE`); the headroom takes the tunnel headers.
@@ -46,6 +51,10 @@ struct Launched {
     handles: Vec<LcoreJoinHandle<WorkerReport>>,
     rings: Vec<SlowpathRings>,
     counters: Vec<SharedCounters>,
+    /// Table publisher and the next free peer id (mobility mode).
+    publisher: Option<(Publisher, u32)>,
+    macs: Vec<[u8; 6]>,
+    routes: Option<fastpath::route::RouteTable>,
 }
 
 /// Each worker polls its own RX queue of every port that has one and sends
@@ -82,6 +91,9 @@ fn launch_io_workers(
         handles,
         rings: Vec::new(),
         counters: Vec::new(),
+        publisher: None,
+        macs: Vec::new(),
+        routes: None,
     })
 }
 
@@ -183,12 +195,93 @@ fn launch_mobility_workers(
     }
     // The publisher lives on with the slowpath; table changes at run time go
     // through it.
-    drop(publisher);
     Ok(Launched {
         handles,
         rings: rings_all,
         counters,
+        publisher: Some((publisher, statics.peers as u32 + 1)),
+        macs,
+        routes: Some(pcfg.routes.clone()),
     })
+}
+
+/// The signaling shell for the configured role, over the workers' rings.
+fn build_shell(
+    cfg: &Config,
+    launched: &Launched,
+    publisher: Publisher,
+    next_peer: u32,
+    pool: Mempool,
+) -> Result<Shell> {
+    let mut ports = Vec::with_capacity(cfg.ports.len());
+    for (i, p) in cfg.ports.iter().enumerate() {
+        let mac = launched.macs.get(i).copied().unwrap_or_default();
+        let mut addrs = vec![dataplane::link_local_from_mac(mac)];
+        let mut nets = Vec::new();
+        for a in &p.addresses {
+            let net: ipnet::Ipv6Net = a.parse()?;
+            addrs.push(net.addr());
+            if !net.addr().is_unicast_link_local() {
+                nets.push(net.trunc());
+            }
+        }
+        ports.push(ShellPort {
+            name: p.name.clone(),
+            mac,
+            addrs,
+            nets,
+        });
+    }
+    let engine = if let Some(l) = cfg.lma.as_ref().filter(|_| cfg.has_role(Role::Lma)) {
+        let address = l.address.parse()?;
+        let pool_net = l.hnp_pool.parse()?;
+        let mut policy = LmaPolicy::default();
+        if !l.allowed_mags.is_empty() {
+            policy.allowed_mags = l
+                .allowed_mags
+                .iter()
+                .map(|m| m.parse())
+                .collect::<Result<_, _>>()?;
+        }
+        policy.tunnel = match l.tunnel {
+            crate::config::TunnelKind::Ip6ip6 => TunnelPolicy::Ip6ip6,
+            crate::config::TunnelKind::Gre => TunnelPolicy::GreIfRequested,
+        };
+        Engine::Lma(Box::new(Lma::new(
+            LmaConfig::new(address, pool_net),
+            policy,
+        )))
+    } else if let Some(m) = &cfg.mag {
+        let access_port = cfg
+            .port_index(&m.access_port)
+            .context("mag.access_port names no port")?;
+        let lma = m.lma.parse()?;
+        Engine::Mag(Box::new(MagSide {
+            mag: Mag::new(MagConfig::new(m.address.parse()?, lma)),
+            access_port: u16::try_from(access_port)?,
+            lma,
+            by_mac: Default::default(),
+            mac_of: Default::default(),
+        }))
+    } else {
+        bail!("no [lma] or [mag] section to run");
+    };
+    let inject = launched
+        .rings
+        .first()
+        .map(|r| Arc::clone(&r.inject))
+        .context("no worker to inject through")?;
+    let routes = launched.routes.clone().unwrap_or_default();
+    Ok(Shell::new(
+        engine,
+        ports,
+        routes,
+        publisher,
+        next_peer,
+        pool,
+        inject,
+        cfg.gateway.node_id.clone(),
+    ))
 }
 
 fn join_or_none(v: &[String]) -> String {
@@ -263,6 +356,17 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         "forwarding; SIGINT or SIGTERM stops"
     );
 
+    let mut launched = launched;
+    let mut shell = match launched.publisher.take() {
+        Some((publisher, next_peer)) => Some(
+            build_shell(&cfg, &launched, publisher, next_peer, pool.clone())
+                .context("starting the signaling shell")?,
+        ),
+        None => None,
+    };
+    if let Some(sh) = shell.as_mut() {
+        sh.start();
+    }
     let names: Vec<&str> = cfg.ports.iter().map(|p| p.name.as_str()).collect();
     let period = stats_period.map(Duration::from_secs);
     let mut last_at = Instant::now();
@@ -272,9 +376,13 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         .collect();
     let mut punted = [0u64; PuntReason::COUNT];
     while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(50));
-        // Until the signaling shell takes them, punted control packets are
-        // counted by reason and freed.
+        let busy = match shell.as_mut() {
+            Some(sh) => sh.poll(&launched.rings),
+            None => false,
+        };
+        if !busy {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         for rings in &launched.rings {
             while let Some(p) = rings.punt.pop() {
                 punted[p.reason.index()] += 1;
@@ -354,6 +462,28 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
             );
         }
     }
+    if let Some(sh) = &shell {
+        println!(
+            "  signaling: sessions {}, neighbors {}, {:?}",
+            sh.sessions(),
+            sh.neighbors(),
+            sh.stats
+        );
+        let counters = match &sh.engine {
+            Engine::Lma(l) => l.counters().rows(),
+            Engine::Mag(m) => m.mag.counters().rows(),
+        };
+        for r in counters {
+            println!(
+                "    {} {:?} status {}: {}",
+                r.kind.label(),
+                r.direction,
+                r.status,
+                r.count
+            );
+        }
+    }
+    drop(shell);
     let punted: Vec<String> = PuntReason::ALL
         .iter()
         .filter(|p| punted[p.index()] > 0)
