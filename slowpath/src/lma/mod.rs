@@ -10,6 +10,7 @@
 mod cache;
 mod pool;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::net::Ipv6Addr;
 use std::time::Duration;
@@ -96,38 +97,64 @@ enum Lookup {
     Ignore,
 }
 
-/// A PBU that passed steps 1–12, owned so it can wait for MaxDelayBeforeNewBCEAssign.
+/// A PBU that passed steps 1–12. Borrows from the message; owned (`'static`)
+/// only when it must wait for MaxDelayBeforeNewBCEAssign.
 #[derive(Clone, Debug)]
-struct Request {
+struct Request<'a> {
     src: Ipv6Addr,
     dst: Ipv6Addr,
     sequence: u16,
     lifetime: u16,
     tlv_header: bool,
     mn_id_subtype: u8,
-    mn_id: Vec<u8>,
-    hnps: Vec<HnpValue>,
+    mn_id: Cow<'a, [u8]>,
+    hnps: Cow<'a, [HnpValue]>,
     hi: HandoffIndicator,
     att: AccessTechnologyType,
-    link_layer_id: Option<Vec<u8>>,
+    link_layer_id: Option<Cow<'a, [u8]>>,
     link_local: Option<Ipv6Addr>,
     timestamp: Option<Timestamp>,
     gre_key: Option<Option<u32>>,
     proxy_coa: Ipv6Addr,
 }
 
-impl Request {
+impl Request<'_> {
     fn link_layer_non_zero(&self) -> Option<&[u8]> {
         self.link_layer_id
             .as_deref()
             .filter(|id| id.iter().any(|&b| b != 0))
     }
+
+    fn into_owned(self) -> Request<'static> {
+        Request {
+            mn_id: Cow::Owned(self.mn_id.into_owned()),
+            hnps: Cow::Owned(self.hnps.into_owned()),
+            link_layer_id: self.link_layer_id.map(|l| Cow::Owned(l.into_owned())),
+            src: self.src,
+            dst: self.dst,
+            sequence: self.sequence,
+            lifetime: self.lifetime,
+            tlv_header: self.tlv_header,
+            mn_id_subtype: self.mn_id_subtype,
+            hi: self.hi,
+            att: self.att,
+            link_local: self.link_local,
+            timestamp: self.timestamp,
+            gre_key: self.gre_key,
+            proxy_coa: self.proxy_coa,
+        }
+    }
+}
+
+/// A HNP option value as a prefix (host bits cleared); `None` if malformed.
+fn hnp_net(h: &HnpValue) -> Option<Ipv6Net> {
+    Ipv6Net::new(h.prefix, h.prefix_len).ok().map(|n| n.trunc())
 }
 
 /// A PBU parked under §5.4.1.2 step 4 / §5.4.1.3 step 3.
 #[derive(Clone, Debug)]
 struct Pending {
-    request: Request,
+    request: Request<'static>,
     deadline: Time,
 }
 
@@ -437,11 +464,11 @@ impl Lma {
             lifetime: bu.lifetime,
             tlv_header: bu.flags.tlv_header,
             mn_id_subtype,
-            mn_id: mn_id.to_vec(),
-            hnps: opts.hnps.clone(),
+            mn_id: Cow::Borrowed(mn_id),
+            hnps: Cow::Borrowed(&opts.hnps),
             hi,
             att,
-            link_layer_id: opts.link_layer_id.map(<[u8]>::to_vec),
+            link_layer_id: opts.link_layer_id.map(Cow::Borrowed),
             link_local: opts.link_local,
             timestamp: opts.timestamp,
             gre_key: opts.gre_key,
@@ -462,7 +489,13 @@ impl Lma {
                     .mono
                     .saturating_add(self.config.max_delay_before_new_bce_assign);
                 let deadline = self.pending.get(&id).map_or(deadline, |p| p.deadline);
-                self.pending.insert(id, Pending { request, deadline });
+                self.pending.insert(
+                    id,
+                    Pending {
+                        request: request.into_owned(),
+                        deadline,
+                    },
+                );
             }
         }
     }
@@ -508,33 +541,33 @@ impl Lma {
     }
 
     /// §5.4.1 Binding Cache entry lookup.
-    fn lookup(&self, r: &Request) -> Lookup {
+    fn lookup(&self, r: &Request<'_>) -> Lookup {
         let hi = r.hi.0;
         let ignore_or_new = if r.lifetime == 0 {
             Lookup::Ignore
         } else {
             Lookup::New
         };
-        let non_zero: Vec<Ipv6Net> = r
-            .hnps
-            .iter()
-            .filter(|h| !h.is_all_zero())
-            .filter_map(|h| Ipv6Net::new(h.prefix, h.prefix_len).ok().map(|n| n.trunc()))
-            .collect();
-        if !non_zero.is_empty() {
+        let mut any_non_zero = false;
+        let mut found = None;
+        for h in r.hnps.iter().filter(|h| !h.is_all_zero()) {
+            any_non_zero = true;
+            if found.is_none() {
+                found = hnp_net(h).and_then(|n| self.cache.by_prefix(&n));
+            }
+        }
+        if any_non_zero {
             // §5.4.1.1.
-            let Some(id) = non_zero.iter().find_map(|p| self.cache.by_prefix(p)) else {
-                return ignore_or_new;
-            };
-            let Some(e) = self.cache.get(id) else {
+            let Some(e) = found.and_then(|id| self.cache.get(id)) else {
                 return ignore_or_new;
             };
             if *e.mn_id != *r.mn_id {
                 return Lookup::Reject(status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
             }
             let same_set = r.hnps.len() == e.hnps.len()
-                && non_zero.len() == e.hnps.len()
-                && non_zero.iter().all(|p| e.hnps.contains(p));
+                && r.hnps
+                    .iter()
+                    .all(|h| !h.is_all_zero() && hnp_net(h).is_some_and(|n| e.hnps.contains(&n)));
             if !same_set {
                 return Lookup::Reject(status::BCE_PBU_PREFIX_SET_DO_NOT_MATCH);
             }
@@ -548,7 +581,7 @@ impl Lma {
                     && hi == HandoffIndicator::HANDOFF_BETWEEN_MAGS.0)
                 || (e.proxy_coa == r.proxy_coa && att_eq);
             return if update {
-                Lookup::Existing(id)
+                Lookup::Existing(e.id)
             } else {
                 ignore_or_new
             };
@@ -597,7 +630,7 @@ impl Lma {
     }
 
     /// RFC 5845 §4.2 tunnel negotiation for an accepted request.
-    fn choose_tunnel(&self, r: &Request) -> TunnelChoice {
+    fn choose_tunnel(&self, r: &Request<'_>) -> TunnelChoice {
         match (self.policy.tunnel, r.gre_key) {
             (TunnelPolicy::Ip6ip6, Some(_)) => TunnelChoice {
                 status: status::GRE_KEY_OPTION_NOT_REQUIRED,
@@ -625,7 +658,7 @@ impl Lma {
     }
 
     /// §5.3.2: a new mobility session.
-    fn initial_registration(&mut self, r: &Request, now: Now) {
+    fn initial_registration(&mut self, r: &Request<'_>, now: Now) {
         let mn_policy = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
             MnDecision::Served(p) => p.cloned(),
             // Policy changed while the request waited: the checks of steps 5–8 apply.
@@ -688,7 +721,7 @@ impl Lma {
         };
         let entry = BindingCacheEntry {
             id,
-            mn_id: r.mn_id.clone().into_boxed_slice(),
+            mn_id: Box::from(&*r.mn_id),
             link_layer_id: r.link_layer_non_zero().map(Box::from),
             access_technology: r.att,
             hnps,
@@ -714,7 +747,7 @@ impl Lma {
     }
 
     /// §5.3.3 / §5.3.4, and a re-registration inside the §5.3.5 wait.
-    fn update_registration(&mut self, r: &Request, id: SessionId, now: Now) {
+    fn update_registration(&mut self, r: &Request<'_>, id: SessionId, now: Now) {
         let mn_policy = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
             MnDecision::Served(p) => p.cloned(),
             _ => None,
@@ -775,24 +808,25 @@ impl Lma {
         let changed = before != (e.proxy_coa, e.tunnel);
         let tunnel = e.tunnel;
         let expires = e.expires;
-        let hnps = e.hnps.clone();
         self.cache.ensure_expiry_timer(id, expires);
         self.record_accepted(r, now);
-        if let Some(e) = self.cache.get(id) {
-            if was_deregistered {
-                let spec = self.spec_of(e);
-                self.actions.push_back(Action::InstallBinding(spec));
-            } else if changed {
-                // Handoff: routes move to the new MAG's tunnel (§5.3.4 steps 2–4).
-                let spec = self.spec_of(e);
-                self.actions.push_back(Action::UpdateBinding(spec));
-            }
+        let Some(e) = self.cache.get(id) else {
+            return;
+        };
+        if was_deregistered {
+            let spec = self.spec_of(e);
+            self.actions.push_back(Action::InstallBinding(spec));
+        } else if changed {
+            // Handoff: routes move to the new MAG's tunnel (§5.3.4 steps 2–4).
+            let spec = self.spec_of(e);
+            self.actions.push_back(Action::UpdateBinding(spec));
         }
-        self.send_accept(r, choice.status, units, &hnps, link_local, tunnel);
+        let msg = accept_pba(r, choice.status, units, &e.hnps, link_local, tunnel);
+        self.send(r.dst, r.src, msg);
     }
 
     /// §5.3.5.
-    fn deregistration(&mut self, r: &Request, id: SessionId, now: Now) {
+    fn deregistration(&mut self, r: &Request<'_>, id: SessionId, now: Now) {
         let Some(e) = self.cache.get_mut(id) else {
             return;
         };
@@ -834,7 +868,7 @@ impl Lma {
         }
     }
 
-    fn record_accepted(&mut self, r: &Request, now: Now) {
+    fn record_accepted(&mut self, r: &Request<'_>, now: Now) {
         let _ = now;
         let rec = self.cache.mn_record_mut(&r.mn_id);
         if let Some(rec) = rec {
@@ -862,38 +896,18 @@ impl Lma {
 
     fn send_accept(
         &mut self,
-        r: &Request,
+        r: &Request<'_>,
         code: u8,
         lifetime: u16,
         hnps: &[Ipv6Net],
         link_local: Option<Ipv6Addr>,
         tunnel: TunnelKind,
     ) {
-        let gre_key = match tunnel {
-            TunnelKind::Gre { uplink_key, .. } if r.gre_key.is_some() => Some(uplink_key),
-            _ => None,
-        };
-        let params = PbaParams {
-            status: code,
-            lifetime,
-            prefixes: PbaPrefixes::Assigned(hnps),
-            timestamp: r.timestamp,
-            link_local,
-            gre_key,
-            sequence: r.sequence,
-        };
-        let msg = build_pba(
-            r.mn_id_subtype,
-            &r.mn_id,
-            Some(r.hi),
-            Some(r.att),
-            r.link_layer_id.as_deref(),
-            &params,
-        );
+        let msg = accept_pba(r, code, lifetime, hnps, link_local, tunnel);
         self.send(r.dst, r.src, msg);
     }
 
-    fn reject_request(&mut self, r: &Request, code: u8) {
+    fn reject_request(&mut self, r: &Request<'_>, code: u8) {
         let params = PbaParams {
             status: code,
             lifetime: 0,
@@ -981,6 +995,38 @@ pub fn seq_is_newer(r: u16, last: u16) -> bool {
 fn generate_link_local(id: SessionId) -> Ipv6Addr {
     let iid = (id.0 & 0x00ff_ffff_ffff_ffff) | 0x0100_0000_0000_0000;
     Ipv6Addr::from((0xfe80u128 << 112) | u128::from(iid))
+}
+
+/// The PBA accepting `r` (§5.3.6), with the GRE Key option of RFC 5845 §5.2.
+fn accept_pba(
+    r: &Request<'_>,
+    code: u8,
+    lifetime: u16,
+    hnps: &[Ipv6Net],
+    link_local: Option<Ipv6Addr>,
+    tunnel: TunnelKind,
+) -> MhRepr {
+    let gre_key = match tunnel {
+        TunnelKind::Gre { uplink_key, .. } if r.gre_key.is_some() => Some(uplink_key),
+        _ => None,
+    };
+    let params = PbaParams {
+        status: code,
+        lifetime,
+        prefixes: PbaPrefixes::Assigned(hnps),
+        timestamp: r.timestamp,
+        link_local,
+        gre_key,
+        sequence: r.sequence,
+    };
+    build_pba(
+        r.mn_id_subtype,
+        &r.mn_id,
+        Some(r.hi),
+        Some(r.att),
+        r.link_layer_id.as_deref(),
+        &params,
+    )
 }
 
 /// Build a PBA per RFC 5213 §5.3.6 (options in the order of its Figure 6,
