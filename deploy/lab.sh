@@ -1,53 +1,198 @@
 #!/usr/bin/env bash
 # The gateway's main job, from a fresh machine: install what is missing, build
-# release, generate traffic, run mobgw on virtual devices, check the result.
-#   deploy/lab.sh [--duration SECS] [--count PACKETS]
+# release, and bring up a PMIPv6 domain in network namespaces:
+#
+#        CN ──── LMA ──┬── MAG1 ──┐
+#                      └── MAG2 ──┴── MN  (attached to MAG1, then handed over to MAG2)
+#
+# The LMA and the MAGs are mobgw processes (DPDK net_af_packet ports, adaptive
+# idle so they share the cores); the CN and the MN are plain Linux hosts (the
+# kernel's own SLAAC and ping). The MN attaches at MAG1, gets its home network
+# prefix by router advertisement, CN and MN ping each other through the
+# LMA–MAG1 tunnel, the MN moves to MAG2 and keeps its address while the ping
+# goes on. A summary is printed; every process's log is in the log directory.
+#
+#   deploy/lab.sh [--duration SECS] [--logs DIR] [--debug]
+#
+# Exits 0 only if every step succeeded. Ctrl-C or the end tears everything
+# down (processes, namespaces, veths); it can be run again at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
-duration=5
-count=1000
+duration=20
+logs="$root/target/lab"
+profile=release
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration=${2:?--duration needs seconds}; shift 2 ;;
-        --count) count=${2:?--count needs a number}; shift 2 ;;
-        -h|--help) sed -n 2,4p "$0"; exit 0 ;;
+        --logs) logs=${2:?--logs needs a directory}; shift 2 ;;
+        --debug) profile=debug; shift ;;
+        -h|--help) sed -n 2,18p "$0"; exit 0 ;;
         *) echo "lab: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
 case "$duration" in ''|*[!0-9]*) echo "lab: --duration must be whole seconds" >&2; exit 2 ;; esac
-[ "$duration" -ge 2 ] || duration=2
+[ "$duration" -ge 12 ] || { echo "lab: --duration must be at least 12 s" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "lab: needs root (network namespaces, DPDK)" >&2; exit 2; }
 
-echo "lab: installing dependencies (if missing)"
-bash deploy/install-deps.sh
-echo "lab: building release"
-cargo build --release -q -p gateway -p perf
+NS=(mgw-cn mgw-lma mgw-mag1 mgw-mag2 mgw-mn mgw-sw)
+pids=()
+failed=0
+step_no=0
+step() { step_no=$((step_no + 1)); printf 'lab: [%d] %s\n' "$step_no" "$*"; }
+fail() { echo "lab: FAILED: $*" >&2; failed=1; }
 
-logs=target/lab
+teardown() {
+    for p in "${pids[@]:-}"; do
+        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]:-}"; do
+        [ -n "$p" ] && { timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; }
+    done
+    for n in "${NS[@]}"; do
+        ip netns del "$n" 2>/dev/null || true
+    done
+}
+trap 'teardown; exit 130' INT TERM
+trap teardown EXIT
+
+if [ "${LAB_SKIP_BUILD:-0}" != 1 ]; then
+    step "installing dependencies (if missing)"
+    bash deploy/install-deps.sh
+    step "building mobgw ($profile)"
+    if [ "$profile" = release ]; then cargo build --release -q -p gateway; else cargo build -q -p gateway; fi
+fi
+mobgw="$root/target/$profile/mobgw"
+[ -x "$mobgw" ] || { echo "lab: $mobgw not built" >&2; exit 1; }
 mkdir -p "$logs"
-./target/release/mobgw-perf gen --out "$logs/in.pcap" --count "$count" --shape mixed
-./target/release/mobgw check-config deploy/config/forward.toml
+rm -f "$logs"/*.log "$logs"/*.out "$logs"/*.toml
 
-echo "lab: running mobgw for ${duration}s (log: $logs/mobgw.log)"
-./target/release/mobgw run --config deploy/config/forward.toml --stats-period 1 \
-    > >(tee "$logs/mobgw.out") 2> "$logs/mobgw.log" &
-pid=$!
-cleanup() { kill -TERM "$pid" 2>/dev/null || true; }
-trap cleanup INT TERM
-sleep "$duration"
-kill -TERM "$pid" 2>/dev/null || true
-status=0
-wait "$pid" || status=$?
-trap - INT TERM
-sleep 0.2
-if [ "$status" -ne 0 ]; then
-    echo "lab: FAILED — mobgw exited with $status; see $logs/mobgw.log" >&2
-    tail -5 "$logs/mobgw.log" >&2
+# Anything left from an interrupted run goes first.
+for n in "${NS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+
+step "creating namespaces and links"
+for n in "${NS[@]}"; do ip netns add "$n"; ip -n "$n" link set lo up; done
+x() { ip netns exec "$@"; }
+veth() { # veth NS_A IF_A NS_B IF_B
+    ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+}
+veth mgw-cn cn0 mgw-lma lma-core
+veth mgw-lma lma-acc mgw-sw sw-lma
+veth mgw-mag1 mag1-lma mgw-sw sw-mag1
+veth mgw-mag2 mag2-lma mgw-sw sw-mag2
+veth mgw-mag1 mag1-mn mgw-sw sw-m1
+veth mgw-mag2 mag2-mn mgw-sw sw-m2
+veth mgw-mn mn0 mgw-sw sw-mn
+x mgw-sw ip link add br-acc type bridge
+x mgw-sw ip link add br-mn type bridge
+for i in sw-lma sw-mag1 sw-mag2; do x mgw-sw ip link set "$i" master br-acc; done
+x mgw-sw ip link set sw-mn master br-mn
+for i in br-acc br-mn sw-lma sw-mag1 sw-mag2 sw-mn sw-m1 sw-m2; do
+    x mgw-sw sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" 2>/dev/null || true
+    x mgw-sw ip link set "$i" up
+done
+# Gateway ports belong to DPDK: the kernel must not speak IPv6 on them.
+for pair in mgw-lma:lma-core mgw-lma:lma-acc mgw-mag1:mag1-lma mgw-mag1:mag1-mn mgw-mag2:mag2-lma mgw-mag2:mag2-mn; do
+    n=${pair%%:*}; i=${pair##*:}
+    x "$n" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
+    x "$n" ip link set "$i" up
+done
+# Both MAGs show the MN the same router (RFC 5213 §6.8; RFC 6543 values).
+x mgw-mag1 ip link set mag1-mn address 00:00:5e:00:52:13
+x mgw-mag2 ip link set mag2-mn address 00:00:5e:00:52:13
+# CN: the home network prefixes are reached through the LMA.
+x mgw-cn ip addr add 2001:db8:200::fe/64 dev cn0 nodad
+x mgw-cn ip link set cn0 up
+x mgw-cn ip -6 route add 2001:db8:1000::/48 via 2001:db8:200::1
+# MN: a plain host doing SLAAC; it keeps its address across the link change.
+for k in accept_ra=2 autoconf=1 accept_dad=0 dad_transmits=0 keep_addr_on_down=1 \
+         router_solicitation_delay=0 router_solicitation_interval=1; do
+    x mgw-mn sysctl -qw "net.ipv6.conf.mn0.$k" 2>/dev/null || true
+done
+x mgw-mn ip link set mn0 address 02:00:00:00:0a:01
+
+step "starting the LMA, MAG1 and MAG2 (logs in $logs)"
+start() { # start NS NAME CONFIG
+    sed -e "s|/run/mobgw/|$logs/|" -e 's|"--no-pci",|"--no-pci", "--no-shconf",|' "$3" > "$logs/$2.toml"
+    ip netns exec "$1" "$mobgw" run --config "$logs/$2.toml" --stats-period 5 \
+        > "$logs/$2.out" 2> "$logs/$2.log" &
+    pids+=($!)
+}
+export MOBGW_LOG=${MOBGW_LOG:-info}
+start mgw-lma lma deploy/config/lma.toml
+start mgw-mag1 mag1 deploy/config/mag1.toml
+start mgw-mag2 mag2 deploy/config/mag2.toml
+wait_for() { # wait_for SECS DESCRIPTION COMMAND...
+    local secs=$1 what=$2; shift 2
+    local end=$((SECONDS + secs))
+    until "$@" >/dev/null 2>&1; do
+        if [ $SECONDS -ge $end ]; then fail "$what (after ${secs}s)"; return 1; fi
+        sleep 0.2
+    done
+}
+for n in lma mag1 mag2; do
+    wait_for 20 "$n forwarding" grep -q "forwarding; SIGINT" "$logs/$n.log" || { tail -5 "$logs/$n.log" >&2; exit 1; }
+done
+
+step "MN attaches at MAG1 (router solicitation → PBU/PBA → router advertisement)"
+x mgw-sw ip link set sw-m1 master br-mn
+x mgw-mn ip link set mn0 up
+mn_addr() { x mgw-mn ip -6 -o addr show dev mn0 scope global | awk '{print $4}' | cut -d/ -f1 | head -1; }
+wait_for 15 "MN configured an address from its home network prefix" sh -c "ip netns exec mgw-mn ip -6 -o addr show dev mn0 scope global | grep -q 2001:db8:1000:" || exit 1
+addr1=$(mn_addr)
+echo "lab:     MN address $addr1"
+
+step "CN and MN ping each other through the LMA–MAG1 tunnel"
+wait_for 10 "MN → CN ping" x mgw-mn ping -6 -c 1 -W 1 2001:db8:200::fe || exit 1
+wait_for 10 "CN → MN ping" x mgw-cn ping -6 -c 1 -W 1 "$addr1" || exit 1
+
+step "continuous ping CN → MN every 100 ms; MN hands over to MAG2"
+count=$(( (duration - 6) * 10 ))
+x mgw-cn ping -6 -i 0.1 -c "$count" -W 1 "$addr1" > "$logs/ping.out" 2>&1 &
+ping_pid=$!
+pids+=("$ping_pid")
+sleep $(( (duration - 6) / 2 ))
+# The MN's link moves: off MAG1's access link, onto MAG2's; the MN re-associates.
+x mgw-sw ip link set sw-m1 nomaster
+x mgw-sw ip link set sw-m2 master br-mn
+x mgw-mn ip link set mn0 down
+x mgw-mn ip link set mn0 up
+wait "$ping_pid" || true
+sent=$(grep -oE '[0-9]+ packets transmitted' "$logs/ping.out" | awk '{print $1}')
+recv=$(grep -oE '[0-9]+ received' "$logs/ping.out" | awk '{print $1}')
+lost=$(( ${sent:-0} - ${recv:-0} ))
+
+step "after the handover"
+addr2=$(mn_addr)
+[ "$addr2" = "$addr1" ] || fail "MN address changed: $addr1 → $addr2"
+x mgw-mn ping -6 -c 3 -i 0.2 -W 1 2001:db8:200::fe > "$logs/ping-after.out" 2>&1 || fail "MN → CN ping after the handover"
+x mgw-cn ping -6 -c 3 -i 0.2 -W 1 "$addr1" >> "$logs/ping-after.out" 2>&1 || fail "CN → MN ping after the handover"
+[ "${recv:-0}" -gt 0 ] || fail "no ping replies at all during the run"
+# The LMA's binding for the MN now points at MAG2's proxy care-of address.
+last_binding=$(grep "binding installed" "$logs/lma.log" | tail -1)
+case "$last_binding" in
+    *"remote=2001:db8:100::3"*) ;;
+    *) fail "the LMA's binding does not point at MAG2: ${last_binding:-none}" ;;
+esac
+[ "$lost" -le "${LAB_MAX_LOST:-10}" ] || fail "$lost pings lost during the handover (limit ${LAB_MAX_LOST:-10})"
+
+step "stopping the gateways"
+for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+pids=()
+
+echo
+echo "== lab summary"
+echo "MN address:               $addr1 (after handover: ${addr2:-none})"
+echo "pings CN → MN:            sent ${sent:-0}, received ${recv:-0}, lost during handover $lost"
+echo "LMA binding now:          $(echo "$last_binding" | grep -oE 'hnps=[^ ]+ remote=[^ ]+')"
+for n in lma mag1 mag2; do
+    echo "-- $n"
+    grep -E "^  (port|worker|signaling|    (actions|Proxy|Binding|PBU|PBA))|^    [A-Za-z]+ (Rx|Tx)" "$logs/$n.out" | sed 's/^/   /' || true
+done
+if [ "$failed" -ne 0 ]; then
+    echo "lab: FAILED (logs in $logs)"
     exit 1
 fi
-fwd=$(grep -E '^  port core:' "$logs/mobgw.out" | sed -E 's/.*tx ([0-9]+) pkts.*/\1/' | tail -1)
-if [ "${fwd:-0}" -ne "$count" ]; then
-    echo "lab: FAILED — $count packets in, ${fwd:-0} forwarded" >&2
-    exit 1
-fi
-echo "lab: ok — $count packets in, $fwd packets forwarded"
+echo "lab: ok"

@@ -383,9 +383,11 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         if !busy {
             std::thread::sleep(Duration::from_millis(1));
         }
-        for rings in &launched.rings {
-            while let Some(p) = rings.punt.pop() {
-                punted[p.reason.index()] += 1;
+        if shell.is_none() {
+            for rings in &launched.rings {
+                while let Some(p) = rings.punt.pop() {
+                    punted[p.reason.index()] += 1;
+                }
             }
         }
         if let Some(period) = period {

@@ -536,6 +536,14 @@ impl Shell {
             },
         };
         let previous = self.installed.get(&spec.session).cloned();
+        tracing::info!(
+            node = %self.node_id,
+            session = spec.session.0,
+            hnps = ?spec.hnps.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+            remote = %spec.remote,
+            lifetime_s = spec.lifetime.as_secs(),
+            "binding installed"
+        );
         let peer = self.peer_for(spec.remote);
         for hnp in &spec.hnps {
             if let Ok(prefix) = Prefix::new(hnp.network().octets(), hnp.prefix_len()) {
