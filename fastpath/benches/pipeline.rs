@@ -4,6 +4,8 @@
 //! * `downlink_encap`: CN → random bound HNP, IPv6-in-IPv6 encapsulation toward the MAG.
 //! * `uplink_decap`: MAG → LMA tunnel packets, decapsulation, RFC 5213 §5.6.2 source check,
 //!   routed to the core.
+//! * `downlink_encap_1k`, `uplink_decap_1k`: the same with 1024 bindings (the replica fits in
+//!   cache), to separate the pipeline's own cost from the replica's memory stalls.
 //! * `refill_only`: the per-burst packet refill alone (copying 32 template frames back into
 //!   the buffers, what a NIC would do), to subtract from the two above.
 //!
@@ -14,6 +16,7 @@ use std::net::Ipv6Addr;
 
 use bindings::{FwdAction, Neighbor, PeerId, PeerInfo, Prefix, Replica, TableUpdate, TunnelKind};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use fastpath::counters::Action;
 use fastpath::frame::FrameSpec;
 use fastpath::packet::{VecPacket, DEFAULT_HEADROOM};
 use fastpath::pipeline::{BurstResult, MagConfig, Pipeline, PipelineConfig, PortConfig, Role};
@@ -40,10 +43,10 @@ fn hnp(p: u32) -> u128 {
     (0x2001_0db8u128 << 96) | (u128::from(p) << 64)
 }
 
-/// Replica with `BINDINGS` random /64s; returns it with the prefix ids and their MAGs.
-fn setup() -> (Pipeline<Replica>, Vec<(u32, u32)>) {
+/// Replica with `bindings` random /64s; returns it with the prefix ids and their MAGs.
+fn setup(bindings: usize) -> (Pipeline<Replica>, Vec<(u32, u32)>) {
     let mut rng = StdRng::seed_from_u64(0x006d_6f62_6777);
-    let mut r = Replica::with_capacity(BINDINGS);
+    let mut r = Replica::with_capacity(bindings);
     for m in 0..MAGS {
         r.apply(&TableUpdate::SetPeer(PeerInfo {
             id: PeerId(m),
@@ -64,8 +67,8 @@ fn setup() -> (Pipeline<Replica>, Vec<(u32, u32)>) {
             port: 1,
         },
     });
-    let mut bound = Vec::with_capacity(BINDINGS);
-    while bound.len() < BINDINGS {
+    let mut bound = Vec::with_capacity(bindings);
+    while bound.len() < bindings {
         let p: u32 = rng.gen();
         let m = rng.gen_range(0..MAGS);
         let prefix = Prefix::new(hnp(p).to_be_bytes(), 64).expect("64 <= 128");
@@ -79,7 +82,7 @@ fn setup() -> (Pipeline<Replica>, Vec<(u32, u32)>) {
         bound.push((p, m));
     }
     // Later duplicates overwrite earlier ones; keep the surviving (prefix, MAG) pairs only.
-    let mut last = std::collections::HashMap::with_capacity(BINDINGS);
+    let mut last = std::collections::HashMap::with_capacity(bindings);
     for &(p, m) in &bound {
         last.insert(p, m);
     }
@@ -127,8 +130,7 @@ fn host(rng: &mut StdRng, p: u32) -> Ipv6Addr {
     Ipv6Addr::from(hnp(p) | u128::from(rng.gen::<u64>() | 1))
 }
 
-fn bench_pipeline(c: &mut Criterion) {
-    let (mut pipeline, bound) = setup();
+fn templates(bound: &[(u32, u32)]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let mut rng = StdRng::seed_from_u64(7);
     let cn: Ipv6Addr = "2001:db8:200::50".parse().unwrap();
     let down: Vec<Vec<u8>> = (0..TEMPLATES)
@@ -145,51 +147,59 @@ fn bench_pipeline(c: &mut Criterion) {
         })
         .collect();
     assert_eq!(down[0].len(), 64);
+    (down, up)
+}
 
+fn refill(pkts: &mut [VecPacket], templates: &[Vec<u8>], next: &mut usize) {
+    for p in pkts.iter_mut() {
+        p.reset(DEFAULT_HEADROOM, &templates[*next], 0);
+        *next = (*next + 1) % TEMPLATES;
+    }
+}
+
+fn bench_pipeline(c: &mut Criterion) {
     let mut pkts: Vec<VecPacket> = (0..BURST).map(|_| VecPacket::new(&[0; 256])).collect();
     let mut out = BurstResult::with_capacity(BURST);
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(BURST as u64));
-
-    let refill = |pkts: &mut [VecPacket], templates: &[Vec<u8>], next: &mut usize| {
-        for p in pkts.iter_mut() {
-            p.reset(DEFAULT_HEADROOM, &templates[*next], 0);
-            *next = (*next + 1) % TEMPLATES;
+    for (n, suffix) in [(BINDINGS, ""), (1024, "_1k")] {
+        let (mut pipeline, bound) = setup(n);
+        let (down, up) = templates(&bound);
+        if n == BINDINGS {
+            let mut next = 0;
+            group.bench_function("refill_only", |b| {
+                b.iter(|| {
+                    refill(&mut pkts, &down, &mut next);
+                    black_box(&pkts);
+                })
+            });
         }
-    };
-
-    let mut next = 0;
-    group.bench_function("refill_only", |b| {
-        b.iter(|| {
-            refill(&mut pkts, &down, &mut next);
-            black_box(&pkts);
-        })
-    });
-    let mut next = 0;
-    group.bench_function("downlink_encap", |b| {
-        b.iter(|| {
-            refill(&mut pkts, &down, &mut next);
-            pipeline.process_burst(&mut pkts, &mut out);
-            black_box(out.verdicts());
-        })
-    });
-    let mut next = 0;
-    group.bench_function("uplink_decap", |b| {
-        b.iter(|| {
-            refill(&mut pkts, &up, &mut next);
-            pipeline.process_burst(&mut pkts, &mut out);
-            black_box(out.verdicts());
-        })
-    });
+        let mut next = 0;
+        group.bench_function(format!("downlink_encap{suffix}"), |b| {
+            b.iter(|| {
+                refill(&mut pkts, &down, &mut next);
+                pipeline.process_burst(&mut pkts, &mut out);
+                black_box(out.verdicts());
+            })
+        });
+        let mut next = 0;
+        group.bench_function(format!("uplink_decap{suffix}"), |b| {
+            b.iter(|| {
+                refill(&mut pkts, &up, &mut next);
+                pipeline.process_burst(&mut pkts, &mut out);
+                black_box(out.verdicts());
+            })
+        });
+        let cnt = pipeline.counters();
+        // Every packet must have taken the measured path.
+        assert_eq!(cnt.packets(Action::Drop) + cnt.packets(Action::Punt), 0);
+        eprintln!(
+            "{n} bindings: encap {} decap {}",
+            cnt.packets(Action::Encap),
+            cnt.packets(Action::Decap),
+        );
+    }
     group.finish();
-    let cnt = pipeline.counters();
-    eprintln!(
-        "counters: encap {} decap {} drops {} punts {}",
-        cnt.packets(fastpath::counters::Action::Encap),
-        cnt.packets(fastpath::counters::Action::Decap),
-        cnt.packets(fastpath::counters::Action::Drop),
-        cnt.packets(fastpath::counters::Action::Punt),
-    );
 }
 
 criterion_group!(benches, bench_pipeline);
