@@ -75,6 +75,8 @@ counted_enum! {
         UnhandledLocal => "unhandled_local",
         /// Link-local source or destination on a packet to forward (RFC 4291 §2.5.6).
         ScopeViolation => "scope_violation",
+        /// RFC 6040 §4.2: outer CE on a Not-ECT inner packet at decapsulation.
+        EcnNotEct => "ecn_not_ect",
         /// Multicast other than neighbor discovery.
         Multicast => "multicast",
         /// A binding names a peer the replica does not (yet) know.

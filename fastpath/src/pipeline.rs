@@ -199,6 +199,7 @@ impl From<WireError> for DropReason {
         match e {
             WireError::Truncated => DropReason::Truncated,
             WireError::Malformed => DropReason::Malformed,
+            WireError::EcnNotEct => DropReason::EcnNotEct,
             WireError::Buffer(_) => DropReason::NoHeadroom,
         }
     }

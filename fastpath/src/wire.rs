@@ -41,6 +41,9 @@ pub enum WireError {
     /// A field holds a value this codec does not accept.
     #[error("malformed header")]
     Malformed,
+    /// RFC 6040 §4.2: outer CE on a Not-ECT inner packet; the decapsulator must drop it.
+    #[error("congestion experienced on a not-ECN-capable inner packet")]
+    EcnNotEct,
     /// A buffer adjustment failed (not enough head-room).
     #[error(transparent)]
     Buffer(#[from] PacketError),
@@ -347,6 +350,34 @@ pub struct TunnelInfo {
     pub inner_offset: usize,
     /// Length of the inner IPv6 packet (header plus payload, from its Payload Length).
     pub inner_len: usize,
+    /// ECN field of the outer header (RFC 3168 §5), combined into the inner on decapsulation.
+    pub outer_ecn: u8,
+}
+
+/// ECN codepoints (RFC 3168 §5).
+pub mod ecn {
+    /// Not ECN-Capable Transport.
+    pub const NOT_ECT: u8 = 0b00;
+    /// ECN-Capable Transport (1).
+    pub const ECT1: u8 = 0b01;
+    /// ECN-Capable Transport (0).
+    pub const ECT0: u8 = 0b10;
+    /// Congestion Experienced.
+    pub const CE: u8 = 0b11;
+    /// Mask of the ECN bits in the Traffic Class.
+    pub const MASK: u8 = 0b11;
+}
+
+/// RFC 6040 §4.2 decapsulation table: the inner ECN field after decapsulation, or `None` when
+/// the packet must be dropped (outer CE, inner Not-ECT).
+pub const fn ecn_decapsulate(inner: u8, outer: u8) -> Option<u8> {
+    match (inner & ecn::MASK, outer & ecn::MASK) {
+        (ecn::NOT_ECT, ecn::CE) => None,
+        (ecn::NOT_ECT, _) => Some(ecn::NOT_ECT),
+        (_, ecn::CE) => Some(ecn::CE),
+        (ecn::ECT0, ecn::ECT1) => Some(ecn::ECT1),
+        (i, _) => Some(i),
+    }
 }
 
 /// Parse the tunnel headers of a frame `[eth | outer IPv6 | (GRE) | inner IPv6]` whose outer
@@ -377,18 +408,27 @@ pub fn parse_tunnel(frame: &[u8]) -> Result<TunnelInfo, WireError> {
         encap,
         inner_offset: ETH_HDR_LEN + IPV6_HDR_LEN + hdr_len,
         inner_len: inner.total_len(),
+        outer_ecn: outer.traffic_class() & ecn::MASK,
     })
 }
 
 /// Strip the tunnel headers found by [`parse_tunnel`]: `[eth | outer | (GRE) | inner | pad]`
 /// becomes `[eth | inner]`, keeping the Ethernet addresses and dropping any trailing bytes
-/// beyond the inner packet (Ethernet padding, or bytes past the outer Payload Length).
+/// beyond the inner packet (Ethernet padding, or bytes past the outer Payload Length). The outer
+/// ECN field is combined into the inner one per RFC 6040 §4.2 (normal mode).
 pub fn decapsulate<P: PacketBuf>(pkt: &mut P, info: &TunnelInfo) -> Result<(), WireError> {
     let strip = info.inner_offset - ETH_HDR_LEN;
     let total = info.inner_offset + info.inner_len;
     let tail = pkt.len().checked_sub(total).ok_or(WireError::Truncated)?;
     {
         let data = pkt.data_mut();
+        let inner = data
+            .get_mut(info.inner_offset..)
+            .ok_or(WireError::Truncated)?;
+        let mut ip = Ipv6Packet::new_checked(inner).map_err(|_| WireError::Truncated)?;
+        let tc = ip.traffic_class();
+        let e = ecn_decapsulate(tc, info.outer_ecn).ok_or(WireError::EcnNotEct)?;
+        ip.set_traffic_class((tc & !ecn::MASK) | e);
         data.copy_within(0..ETH_TYPE, strip);
     }
     pkt.adj(strip)?;
@@ -524,6 +564,41 @@ mod tests {
         let info = parse_tunnel(q.data()).unwrap();
         decapsulate(&mut q, &info).unwrap();
         assert_eq!(q.data(), &inner[..]);
+    }
+
+    #[test]
+    fn ecn_decapsulation_follows_rfc6040_table() {
+        use ecn::*;
+        // Rows: inner; columns: outer Not-ECT, ECT(0), ECT(1), CE (RFC 6040 Figure 4).
+        let table = [
+            (NOT_ECT, [Some(NOT_ECT), Some(NOT_ECT), Some(NOT_ECT), None]),
+            (ECT0, [Some(ECT0), Some(ECT0), Some(ECT1), Some(CE)]),
+            (ECT1, [Some(ECT1), Some(ECT1), Some(ECT1), Some(CE)]),
+            (CE, [Some(CE), Some(CE), Some(CE), Some(CE)]),
+        ];
+        for (inner, row) in table {
+            for (outer, want) in [NOT_ECT, ECT0, ECT1, CE].into_iter().zip(row) {
+                assert_eq!(ecn_decapsulate(inner, outer), want, "{inner} {outer}");
+            }
+        }
+    }
+
+    #[test]
+    fn decap_marks_ce_and_drops_ce_on_not_ect() {
+        let mut p = VecPacket::new(&frame(&[1; 4], 9, 0xB8 | ecn::ECT0, 0));
+        encapsulate(&mut p, &hdr(Encap::Ip6Ip6)).unwrap();
+        p.data_mut()[ETH_HDR_LEN + 1] |= ecn::CE << 4; // outer TC low bits live in octet 1
+        let info = parse_tunnel(p.data()).unwrap();
+        assert_eq!(info.outer_ecn, ecn::CE);
+        decapsulate(&mut p, &info).unwrap();
+        let inner = Ipv6Packet::new_checked(&p.data()[ETH_HDR_LEN..]).unwrap();
+        assert_eq!(inner.traffic_class(), 0xB8 | ecn::CE);
+
+        let mut q = VecPacket::new(&frame(&[1; 4], 9, 0xB8, 0));
+        encapsulate(&mut q, &hdr(Encap::Ip6Ip6)).unwrap();
+        q.data_mut()[ETH_HDR_LEN + 1] |= ecn::CE << 4;
+        let info = parse_tunnel(q.data()).unwrap();
+        assert_eq!(decapsulate(&mut q, &info), Err(WireError::EcnNotEct));
     }
 
     #[test]

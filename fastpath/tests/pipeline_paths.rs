@@ -690,3 +690,22 @@ fn bad_config_is_refused() {
         ConfigError::RoutePort { port: 7, .. }
     ));
 }
+
+#[test]
+fn ce_marked_tunnel_packet_with_not_ect_inner_is_dropped() {
+    // RFC 6040 §4.2: outer CE, inner Not-ECT → drop; inner ECT(0) → forwarded marked CE.
+    let mut p = lma();
+    let spec = FrameSpec::new(a(MAG1), a(LMAA)).qos(0b11, 0);
+    let not_ect = spec.tunnel(&udp(MN1, CN, 20, 4), None);
+    assert_eq!(
+        run(&mut p, &not_ect).0,
+        Verdict::Drop(DropReason::EcnNotEct)
+    );
+    let ect0 = FrameSpec::new(a(MN1), a(CN))
+        .hop_limit(20)
+        .qos(0b10, 0)
+        .udp(1, 2, &[0; 4]);
+    let (v, pkt) = run(&mut p, &spec.tunnel(&ect0, None));
+    assert_eq!(v, tx(1, Action::Decap));
+    assert_eq!(ip(pkt.data()).traffic_class() & 0b11, 0b11);
+}
