@@ -165,6 +165,8 @@ struct Hdr {
     src: [u8; 16],
     dst: [u8; 16],
     hop_limit: u8,
+    /// IPv6 header plus payload; the frame may be longer (Ethernet padding).
+    ip_len: usize,
 }
 
 /// Result of classification, before any table lookup.
@@ -395,6 +397,7 @@ impl<T: FwdTables> Pipeline<T> {
             src: ip.src_addr().octets(),
             dst: ip.dst_addr().octets(),
             hop_limit: ip.hop_limit(),
+            ip_len: ip.total_len(),
         };
         let nh = u8::from(ip.next_header());
         let payload = ip.payload();
@@ -419,6 +422,7 @@ impl<T: FwdTables> Pipeline<T> {
                                 src: inner.src_addr().octets(),
                                 dst: inner.dst_addr().octets(),
                                 hop_limit: inner.hop_limit(),
+                                ip_len: info.inner_len,
                             },
                         }
                     }
@@ -635,7 +639,8 @@ impl<T: FwdTables> Pipeline<T> {
         let Some(pc) = self.ports.get(usize::from(port)).copied() else {
             return Outcome::Drop(DropReason::NoRoute);
         };
-        let ip_len = pkt.len() - ETH_HDR_LEN;
+        strip_padding(pkt, h);
+        let ip_len = h.ip_len;
         if ip_len + encap.overhead() > usize::from(pc.mtu) {
             return Outcome::Punt(PuntReason::PacketTooBig);
         }
@@ -695,7 +700,8 @@ impl<T: FwdTables> Pipeline<T> {
         let Some(pc) = self.ports.get(usize::from(port)).copied() else {
             return Outcome::Drop(DropReason::NoRoute);
         };
-        if pkt.len() - ETH_HDR_LEN > usize::from(pc.mtu) {
+        strip_padding(pkt, h);
+        if h.ip_len > usize::from(pc.mtu) {
             return Outcome::Punt(PuntReason::PacketTooBig);
         }
         let data = pkt.data_mut();
@@ -731,6 +737,16 @@ fn encap_matches(binding: &FwdAction, got: &Encap) -> bool {
         ),
         // No per-binding tunnel: accept either encapsulation.
         _ => true,
+    }
+}
+
+/// Drop bytes past the IPv6 packet (Ethernet minimum-frame padding) so they are neither
+/// encapsulated nor counted against the MTU.
+fn strip_padding<P: PacketBuf>(pkt: &mut P, h: &Hdr) {
+    let extra = pkt.len().saturating_sub(ETH_HDR_LEN + h.ip_len);
+    if extra > 0 {
+        // Cannot fail: `extra` is less than the packet length.
+        let _ = pkt.trim(extra);
     }
 }
 

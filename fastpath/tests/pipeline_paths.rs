@@ -709,3 +709,18 @@ fn ce_marked_tunnel_packet_with_not_ect_inner_is_dropped() {
     assert_eq!(v, tx(1, Action::Decap));
     assert_eq!(ip(pkt.data()).traffic_class() & 0b11, 0b11);
 }
+
+#[test]
+fn ethernet_padding_is_not_encapsulated() {
+    let mut p = lma();
+    let f = udp(CN, MN1, 30, 2); // 64-octet frame
+    let mut padded = f.clone();
+    padded.extend_from_slice(&[0xee; 10]);
+    let (v, pkt) = run(&mut p, &padded);
+    assert_eq!(v, tx(0, Action::Encap));
+    assert_eq!(pkt.len(), f.len() + IPV6_HDR_LEN);
+    assert_eq!(
+        usize::from(ip(pkt.data()).payload_len()),
+        f.len() - ETH_HDR_LEN
+    );
+}
