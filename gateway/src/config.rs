@@ -29,6 +29,18 @@ pub struct Config {
     pub metrics: Option<MetricsSection>,
     #[serde(default)]
     pub control: Option<ControlSection>,
+    #[serde(default)]
+    pub benchmark: Option<BenchmarkSection>,
+}
+
+/// Benchmark-only knobs (perf/): never needed in service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkSection {
+    /// Re-publish this many static-binding updates per second to every worker
+    /// while forwarding (the "update storm" of the fastpath benchmarks).
+    #[serde(default)]
+    pub churn_per_sec: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

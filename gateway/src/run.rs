@@ -53,6 +53,8 @@ struct Launched {
     counters: Vec<SharedCounters>,
     /// Table publisher and the next free peer id (mobility mode).
     publisher: Option<(Publisher, u32)>,
+    /// The static bindings' prefix routes (re-published by the benchmark churn).
+    static_prefixes: Vec<bindings::TableUpdate>,
     macs: Vec<[u8; 6]>,
     routes: Option<fastpath::route::RouteTable>,
 }
@@ -92,6 +94,7 @@ fn launch_io_workers(
         rings: Vec::new(),
         counters: Vec::new(),
         publisher: None,
+        static_prefixes: Vec::new(),
         macs: Vec::new(),
         routes: None,
     })
@@ -200,6 +203,12 @@ fn launch_mobility_workers(
         rings: rings_all,
         counters,
         publisher: Some((publisher, statics.peers as u32 + 1)),
+        static_prefixes: statics
+            .updates
+            .iter()
+            .filter(|u| matches!(u, bindings::TableUpdate::SetPrefix { .. }))
+            .copied()
+            .collect(),
         macs,
         routes: Some(pcfg.routes.clone()),
     })
@@ -375,11 +384,33 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         .map(|p| p.stats().unwrap_or_default())
         .collect();
     let mut punted = [0u64; PuntReason::COUNT];
+    let churn_rate = cfg
+        .benchmark
+        .as_ref()
+        .map(|b| u64::from(b.churn_per_sec))
+        .unwrap_or(0);
+    let churn_start = Instant::now();
+    let (mut churned, mut churn_next, mut churn_refused) = (0u64, 0usize, 0u64);
     while !stop.load(Ordering::Relaxed) {
-        let busy = match shell.as_mut() {
+        let mut busy = match shell.as_mut() {
             Some(sh) => sh.poll(&launched.rings),
             None => false,
         };
+        if churn_rate > 0 && !launched.static_prefixes.is_empty() {
+            if let Some(sh) = shell.as_mut() {
+                let due = churn_start.elapsed().as_micros() as u64 * churn_rate / 1_000_000;
+                let n = due.saturating_sub(churned).min(50_000);
+                for _ in 0..n {
+                    let u = launched.static_prefixes[churn_next];
+                    churn_next = (churn_next + 1) % launched.static_prefixes.len();
+                    if !sh.publish_external(u) {
+                        churn_refused += 1;
+                    }
+                }
+                churned += n;
+                busy |= n > 0;
+            }
+        }
         if !busy {
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -486,6 +517,13 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         }
     }
     drop(shell);
+    if churn_rate > 0 {
+        let secs = churn_start.elapsed().as_secs_f64();
+        println!(
+            "  benchmark churn: {churned} table updates in {secs:.1} s ({:.0}/s), {churn_refused} refused",
+            churned as f64 / secs.max(1e-3)
+        );
+    }
     let punted: Vec<String> = PuntReason::ALL
         .iter()
         .filter(|p| punted[p.index()] > 0)

@@ -480,6 +480,14 @@ impl Shell {
         any
     }
 
+    /// Publishes a table change that does not come from the engines (the
+    /// benchmark churn). Returns false on back-pressure.
+    pub fn publish_external(&mut self, u: TableUpdate) -> bool {
+        let before = self.stats.table_backpressure;
+        self.publish(u);
+        self.stats.table_backpressure == before
+    }
+
     fn publish(&mut self, u: TableUpdate) {
         match self.publisher.publish(u) {
             Ok(g) => {
