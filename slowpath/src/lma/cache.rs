@@ -77,35 +77,74 @@ pub(crate) enum TimerKey {
 
 const UNSCHEDULED: Time = Time(u64::MAX);
 
+/// One slab slot; the generation makes stale [`SessionId`]s miss.
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u32,
+    entry: Option<BindingCacheEntry>,
+}
+
+/// Entries live in a slab indexed by the low half of the [`SessionId`]
+/// (high half = generation), so a lookup by id is one array access.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    entries: HashMap<SessionId, BindingCacheEntry>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    reserved: Option<SessionId>,
+    count: usize,
     by_prefix: HashMap<Ipv6Net, SessionId>,
     by_mn: HashMap<Box<[u8]>, MnRecord>,
     timers: DeadlineQueue<TimerKey>,
-    next_id: u64,
+}
+
+fn split(id: SessionId) -> (usize, u32) {
+    ((id.0 & 0xffff_ffff) as usize, (id.0 >> 32) as u32)
 }
 
 impl Cache {
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.count
     }
 
+    /// The id the next [`Cache::insert`] will use.
     pub(crate) fn next_id(&mut self) -> SessionId {
-        self.next_id += 1;
-        SessionId(self.next_id)
+        if let Some(id) = self.reserved {
+            return id;
+        }
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot::default());
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        let generation = self
+            .slots
+            .get(index as usize)
+            .map_or(1, |s| s.generation.wrapping_add(1));
+        let id = SessionId((u64::from(generation) << 32) | u64::from(index));
+        self.reserved = Some(id);
+        id
     }
 
     pub(crate) fn get(&self, id: SessionId) -> Option<&BindingCacheEntry> {
-        self.entries.get(&id)
+        let (i, g) = split(id);
+        self.slots
+            .get(i)
+            .filter(|s| s.generation == g)
+            .and_then(|s| s.entry.as_ref())
     }
 
     pub(crate) fn get_mut(&mut self, id: SessionId) -> Option<&mut BindingCacheEntry> {
-        self.entries.get_mut(&id)
+        let (i, g) = split(id);
+        self.slots
+            .get_mut(i)
+            .filter(|s| s.generation == g)
+            .and_then(|s| s.entry.as_mut())
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &BindingCacheEntry> {
-        self.entries.values()
+        self.slots.iter().filter_map(|s| s.entry.as_ref())
     }
 
     pub(crate) fn by_prefix(&self, p: &Ipv6Net) -> Option<SessionId> {
@@ -127,13 +166,24 @@ impl Cache {
     pub(crate) fn sessions_of(&self, mn_id: &[u8]) -> Vec<&BindingCacheEntry> {
         self.session_ids_of(mn_id)
             .iter()
-            .filter_map(|id| self.entries.get(id))
+            .filter_map(|id| self.get(*id))
             .collect()
     }
 
-    /// Insert a new entry, index it and arm its expiry timer.
+    /// Insert a new entry (its id from [`Cache::next_id`]), index it and arm
+    /// its expiry timer.
     pub(crate) fn insert(&mut self, mut entry: BindingCacheEntry) {
         let id = entry.id;
+        let (i, g) = split(id);
+        if self.reserved == Some(id) {
+            self.reserved = None;
+        }
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        if slot.entry.is_some() {
+            return;
+        }
         for p in &entry.hnps {
             self.by_prefix.insert(*p, id);
         }
@@ -151,12 +201,18 @@ impl Cache {
         }
         entry.expiry_scheduled = entry.expires;
         self.timers.push(entry.expires, TimerKey::Expiry(id));
-        self.entries.insert(id, entry);
+        slot.generation = g;
+        slot.entry = Some(entry);
+        self.count += 1;
     }
 
     /// Remove an entry and its index entries.
     pub(crate) fn remove(&mut self, id: SessionId) -> Option<BindingCacheEntry> {
-        let entry = self.entries.remove(&id)?;
+        let (i, g) = split(id);
+        let slot = self.slots.get_mut(i).filter(|s| s.generation == g)?;
+        let entry = slot.entry.take()?;
+        self.count -= 1;
+        self.free.push(u32::try_from(i).unwrap_or(u32::MAX));
         for p in &entry.hnps {
             if self.by_prefix.get(p) == Some(&id) {
                 self.by_prefix.remove(p);
@@ -177,7 +233,7 @@ impl Cache {
 
     /// Arm the expiry timer at `at`.
     pub(crate) fn schedule_expiry(&mut self, id: SessionId, at: Time) {
-        if let Some(e) = self.entries.get_mut(&id) {
+        if let Some(e) = self.get_mut(id) {
             e.expiry_scheduled = at;
             self.timers.push(at, TimerKey::Expiry(id));
         }
@@ -186,10 +242,7 @@ impl Cache {
     /// Make sure an expiry timer fires no later than `at`. A later live timer
     /// re-arms itself on firing, so refreshes cost no queue operation.
     pub(crate) fn ensure_expiry_timer(&mut self, id: SessionId, at: Time) {
-        let needs = self
-            .entries
-            .get(&id)
-            .is_some_and(|e| at < e.expiry_scheduled);
+        let needs = self.get(id).is_some_and(|e| at < e.expiry_scheduled);
         if needs {
             self.schedule_expiry(id, at);
         }
@@ -197,7 +250,7 @@ impl Cache {
 
     /// Mark the live expiry timer entry `at` as consumed; false if it was stale.
     pub(crate) fn consume_expiry(&mut self, id: SessionId, at: Time) -> bool {
-        match self.entries.get_mut(&id) {
+        match self.get_mut(id) {
             Some(e) if e.expiry_scheduled == at => {
                 e.expiry_scheduled = UNSCHEDULED;
                 true

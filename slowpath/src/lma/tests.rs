@@ -87,3 +87,40 @@ fn refresh_does_not_grow_the_timer_queue() {
     lma.handle_timeout(Now::new(last.mono.0 + 40_000, 0));
     assert_eq!(lma.len(), 0);
 }
+
+#[test]
+fn slab_slot_reuse_does_not_resurrect_stale_ids() {
+    let mut cache = Cache::default();
+    let mk = |id: SessionId, mn: &[u8], hnp: &str| BindingCacheEntry {
+        id,
+        mn_id: Box::from(mn),
+        link_layer_id: None,
+        access_technology: AccessTechnologyType(4),
+        hnps: vec![hnp.parse().unwrap()],
+        proxy_coa: Ipv6Addr::LOCALHOST,
+        link_local: None,
+        tunnel: TunnelKind::Ip6Ip6,
+        lifetime: Duration::from_secs(10),
+        expires: Time(10_000),
+        registered_at: Timestamp(0),
+        last_handoff_indicator: HandoffIndicator(1),
+        state: BindingState::Active,
+        expiry_scheduled: Time(u64::MAX),
+    };
+    let a = cache.next_id();
+    assert_eq!(cache.next_id(), a, "reserved until inserted");
+    cache.insert(mk(a, b"a", "2001:db8::/64"));
+    assert!(cache.remove(a).is_some());
+    let b = cache.next_id();
+    cache.insert(mk(b, b"b", "2001:db8:0:1::/64"));
+    assert_ne!(a, b);
+    assert!(cache.get(a).is_none());
+    assert!(cache.remove(a).is_none());
+    assert_eq!(cache.get(b).map(|e| &*e.mn_id), Some(&b"b"[..]));
+    assert_eq!(cache.len(), 1);
+    assert_eq!(cache.session_ids_of(b"a"), &[] as &[SessionId]);
+    assert_eq!(
+        cache.by_prefix(&"2001:db8:0:1::/64".parse().unwrap()),
+        Some(b)
+    );
+}
