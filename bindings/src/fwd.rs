@@ -341,11 +341,17 @@ impl Replica {
         let mut start = 0;
         while start < n {
             let end = (start + CHUNK).min(n);
-            let mut acc = 0u8;
+            let len = end - start;
+            // Pass 1a: home slots, arithmetic only.
             for (i, k) in keys[start..end].iter().enumerate() {
-                let a = u128::from_be_bytes(*k) & m;
-                let h = self.prefixes.home(a, first);
-                idx[i] = h;
+                idx[i] = self.prefixes.home(u128::from_be_bytes(*k) & m, first);
+            }
+            // Pass 1b: one load per key in a tight loop, so that all of the
+            // chunk's cache (and TLB) misses fit in the out-of-order window
+            // together. Safe Rust has no prefetch instruction; an early load
+            // whose value is kept is the portable equivalent.
+            let mut acc = 0u8;
+            for &h in &idx[..len] {
                 acc ^= self.prefixes.touch(h);
             }
             // Keep the reads of pass 1 from being optimised away.
