@@ -61,10 +61,10 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
 
 /// An LMA holding `BINDINGS` registrations; returns it with each MN's prefix.
 fn loaded_lma() -> (Lma, Vec<Ipv6Addr>) {
-    let mut lma = Lma::new(
-        LmaConfig::new(LMAA, "2001:db8::/32".parse().unwrap()),
-        LmaPolicy::default(),
-    );
+    let mut config = LmaConfig::new(LMAA, "2001:db8::/32".parse().unwrap());
+    // Sized for the loaded million plus the initial registrations measured.
+    config.expected_bindings = 4 * BINDINGS;
+    let mut lma = Lma::new(config, LmaPolicy::default());
     let now = Now::new(1_000, UNIX0);
     let mut hnps = Vec::with_capacity(BINDINGS);
     for i in 0..BINDINGS {

@@ -102,6 +102,15 @@ fn split(id: SessionId) -> (usize, u32) {
 }
 
 impl Cache {
+    pub(crate) fn with_capacity(n: usize) -> Cache {
+        Cache {
+            slots: Vec::with_capacity(n),
+            by_prefix: HashMap::with_capacity(n),
+            by_mn: HashMap::with_capacity(n),
+            ..Cache::default()
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.count
     }

@@ -53,6 +53,9 @@ pub struct LmaConfig {
     pub mobile_node_generated_timestamp: bool,
     /// Accept the Tunnel TLV header (T flag, RFC 5845 §6.2); false → status 3.
     pub tlv_header_supported: bool,
+    /// Bindings to reserve index space for up front (avoids rehashing pauses
+    /// while the cache grows); 0 = grow on demand.
+    pub expected_bindings: usize,
 }
 
 impl LmaConfig {
@@ -68,6 +71,7 @@ impl LmaConfig {
             timestamp_validity_window: defaults::TIMESTAMP_VALIDITY_WINDOW,
             mobile_node_generated_timestamp: false,
             tlv_header_supported: false,
+            expected_bindings: 0,
         }
     }
 }
@@ -202,10 +206,11 @@ impl Lma {
     /// A new LMA with an empty binding cache.
     pub fn new(config: LmaConfig, policy: LmaPolicy) -> Lma {
         let pool = PrefixAllocator::new(config.hnp_pool, config.hnp_prefix_len, &policy);
+        let cache = Cache::with_capacity(config.expected_bindings);
         Lma {
             config,
             policy,
-            cache: Cache::default(),
+            cache,
             pool,
             pending: hashbrown::HashMap::new(),
             actions: VecDeque::new(),
