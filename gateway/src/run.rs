@@ -374,6 +374,13 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         None => None,
     };
     if let Some(sh) = shell.as_mut() {
+        let min_mtu = cfg
+            .ports
+            .iter()
+            .map(|p| p.mtu.unwrap_or(1500))
+            .min()
+            .unwrap_or(1500);
+        sh.set_tunnel_mtu(min_mtu);
         sh.start();
     }
     let names: Vec<&str> = cfg.ports.iter().map(|p| p.name.as_str()).collect();

@@ -48,6 +48,9 @@ const MAX_SOLICIT: u8 = 3;
 const RETRANS: Duration = Duration::from_secs(1);
 /// Frames waiting for a next hop's link-layer address, at most.
 const MAX_PENDING: usize = 1024;
+/// ICMPv6 error rate limit: a token bucket (RFC 4443 §2.4 (f)).
+const ICMP_ERRORS_PER_SEC: f64 = 100.0;
+const ICMP_ERROR_BURST: f64 = 10.0;
 
 /// One port as the shell sees it.
 #[derive(Debug, Clone)]
@@ -82,6 +85,8 @@ pub struct ShellStats {
     pub ignored: u64,
     pub table_updates: u64,
     pub table_backpressure: u64,
+    pub icmp_errors: u64,
+    pub icmp_errors_limited: u64,
 }
 
 /// The role engine the shell drives.
@@ -148,6 +153,11 @@ pub struct Shell {
     epoch: Instant,
     pub stats: ShellStats,
     node_id: String,
+    icmp_tokens: f64,
+    icmp_bucket_at: Instant,
+    /// MTU announced in Packet Too Big: the smallest link MTU less the
+    /// largest tunnel overhead (IPv6 + GRE with key, 48 octets).
+    tunnel_mtu: u32,
 }
 
 impl std::fmt::Debug for Shell {
@@ -190,6 +200,9 @@ impl Shell {
             epoch: Instant::now(),
             stats: ShellStats::default(),
             node_id,
+            icmp_tokens: ICMP_ERROR_BURST,
+            icmp_bucket_at: Instant::now(),
+            tunnel_mtu: 1500 - 48,
         }
     }
 
@@ -213,6 +226,11 @@ impl Shell {
         for (via, port) in vias {
             self.solicit(via, port);
         }
+    }
+
+    /// The MTU announced in Packet Too Big messages.
+    pub fn set_tunnel_mtu(&mut self, link_mtu: u16) {
+        self.tunnel_mtu = u32::from(link_mtu).saturating_sub(48).max(1280);
     }
 
     pub fn neighbors(&self) -> usize {
@@ -265,9 +283,7 @@ impl Shell {
             p.reason,
             PuntReason::HopLimitExceeded | PuntReason::PacketTooBig
         ) {
-            // ICMPv6 errors for transit traffic are not originated yet; the
-            // workers count these punts by reason.
-            self.stats.ignored += 1;
+            self.icmp_error(port, &frame, p.reason);
             return;
         }
         let Ok(eth) = EthernetFrame::new_checked(&frame[..]) else {
@@ -296,6 +312,67 @@ impl Shell {
             IpProtocol::Unknown(PROTO_MH) => self.handle_mh(src, dst, payload),
             _ => self.stats.ignored += 1,
         }
+    }
+
+    /// ICMPv6 Time Exceeded / Packet Too Big for a packet the workers could
+    /// not forward (RFC 4443 §3.2, §3.3), rate-limited (RFC 4443 §2.4 (f)),
+    /// sent back on the link it came from to the neighbor that sent it.
+    fn icmp_error(&mut self, port: u16, frame: &[u8], reason: PuntReason) {
+        let now = Instant::now();
+        let refill = now.duration_since(self.icmp_bucket_at).as_secs_f64() * ICMP_ERRORS_PER_SEC;
+        self.icmp_tokens = (self.icmp_tokens + refill).min(ICMP_ERROR_BURST);
+        self.icmp_bucket_at = now;
+        if self.icmp_tokens < 1.0 {
+            self.stats.icmp_errors_limited += 1;
+            return;
+        }
+        let Ok(eth) = EthernetFrame::new_checked(frame) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let Ok(ip) = Ipv6Packet::new_checked(eth.payload()) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let Ok(header) = Ipv6Repr::parse(&ip) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        // Never answer an error with an error, nor a multicast or unspecified source.
+        let is_icmp_error = header.next_header == IpProtocol::Icmpv6
+            && ip.payload().first().is_some_and(|t| *t < 128);
+        if is_icmp_error || header.src_addr.is_multicast() || header.src_addr.is_unspecified() {
+            self.stats.ignored += 1;
+            return;
+        }
+        let Some(p) = self.ports.get(usize::from(port)) else {
+            return;
+        };
+        let src = p
+            .addrs
+            .iter()
+            .find(|a| !a.is_unicast_link_local())
+            .or_else(|| p.addrs.first())
+            .copied()
+            .unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let data = ip.payload();
+        let repr = match reason {
+            PuntReason::PacketTooBig => Icmpv6Repr::PktTooBig {
+                mtu: self.tunnel_mtu,
+                header,
+                data,
+            },
+            _ => Icmpv6Repr::TimeExceeded {
+                reason: smoltcp::wire::Icmpv6TimeExceeded::HopLimitExceeded,
+                header,
+                data,
+            },
+        };
+        let dst_mac = eth.src_addr().0;
+        let dst = header.src_addr;
+        self.icmp_tokens -= 1.0;
+        self.send_icmpv6(port, dst_mac, src, dst, HOP_LIMIT, &repr);
+        self.stats.icmp_errors += 1;
     }
 
     fn handle_icmpv6(

@@ -86,6 +86,12 @@ fn lma_downlink_uplink_gre_on_pcap() {
         core_in.push(FrameSpec::new(cn, mn1).udp(4000 + i, 5001, b"downlink-ip6ip6"));
         core_in.push(FrameSpec::new(cn, mn2).udp(4000 + i, 5001, b"downlink-gre"));
     }
+    // Two whose hop limit runs out here: answered with ICMPv6 Time Exceeded.
+    for i in 0..2u16 {
+        let mut f = FrameSpec::new(cn, mn1).hop_limit(1);
+        f.src_mac = CN_MAC;
+        core_in.push(f.udp(4100 + i, 5001, b"expiring"));
+    }
     // Access side: uplink from MAG1 (IPv6-in-IPv6) and MAG2 (GRE, key), 5
     // each, plus 3 spoofed: MAG1 tunnelling a source bound to MAG2.
     let mut access_in = Vec::new();
@@ -263,5 +269,28 @@ static_bindings = "{d}/bindings.txt"
             "no spoofed packet forwarded: {r:?}"
         );
     }
-    let _ = CN_MAC;
+    // The expiring packets: not forwarded, answered from the core address.
+    let rows = tshark_fields(
+        &d.join("core_out.pcap"),
+        &[
+            "eth.dst",
+            "ipv6.src",
+            "ipv6.dst",
+            "icmpv6.type",
+            "icmpv6.code",
+            "udp.srcport",
+        ],
+    );
+    let te: Vec<&Vec<String>> = rows.iter().filter(|r| r[3].starts_with('3')).collect();
+    assert_eq!(te.len(), 2, "two Time Exceeded: {rows:?}");
+    for r in &te {
+        assert_eq!(r[0], "02:00:00:00:0c:fe");
+        assert!(r[1].starts_with("2001:db8:200::1"), "{r:?}");
+        assert!(r[2].starts_with(&cn.to_string()), "{r:?}");
+        assert_eq!(r[4], "0", "hop limit exceeded in transit");
+        assert!(
+            r[5].starts_with("410"),
+            "the original UDP header is quoted: {r:?}"
+        );
+    }
 }
