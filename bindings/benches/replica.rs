@@ -36,7 +36,9 @@ fn action(i: u64) -> FwdAction {
         tunnel: if i % 2 == 0 {
             TunnelKind::Ip6Ip6
         } else {
-            TunnelKind::Gre { key: Some(i as u32) }
+            TunnelKind::Gre {
+                key: Some(i as u32),
+            }
         },
     }
 }
@@ -252,5 +254,12 @@ fn authoritative_memory(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, lookup_16k, lookup_1m, apply_updates, authoritative_memory, lookup_10m);
+criterion_group!(
+    benches,
+    lookup_16k,
+    lookup_1m,
+    apply_updates,
+    authoritative_memory,
+    lookup_10m
+);
 criterion_main!(benches);

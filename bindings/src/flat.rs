@@ -14,7 +14,10 @@ use crate::hash::hash128;
 /// Stored in `tag` of a free slot; occupied slots store `tag + 1`.
 const EMPTY: u8 = 0;
 
+/// Aligned to its size so a slot never straddles two cache lines: the early
+/// read of the burst lookup then brings in everything the compare needs.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, align(32))]
 struct Slot<V> {
     // Two u64 halves rather than a u128 keep the slot 8-aligned (32 bytes
     // instead of 48 with a 16-aligned u128).

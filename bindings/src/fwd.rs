@@ -337,25 +337,19 @@ impl Replica {
         };
         let use_hoa = !self.hoa.is_empty();
         let m = mask(first);
-        let mut idx = [0usize; CHUNK];
+        // Software pipeline over chunks: the reads for chunk c+1 are issued
+        // before chunk c is compared, so misses overlap with the compares.
+        let mut idx = [[0usize; CHUNK]; 2];
+        let mut cur = 0;
+        self.issue_chunk(&keys[..n.min(CHUNK)], m, first, &mut idx[cur]);
         let mut start = 0;
         while start < n {
             let end = (start + CHUNK).min(n);
-            let len = end - start;
-            // Pass 1a: home slots, arithmetic only.
-            for (i, k) in keys[start..end].iter().enumerate() {
-                idx[i] = self.prefixes.home(u128::from_be_bytes(*k) & m, first);
+            let next_end = (end + CHUNK).min(n);
+            if end < n {
+                self.issue_chunk(&keys[end..next_end], m, first, &mut idx[cur ^ 1]);
             }
-            // Pass 1b: one load per key in a tight loop, so that all of the
-            // chunk's cache (and TLB) misses fit in the out-of-order window
-            // together. Safe Rust has no prefetch instruction; an early load
-            // whose value is kept is the portable equivalent.
-            let mut acc = 0u8;
-            for &h in &idx[..len] {
-                acc ^= self.prefixes.touch(h);
-            }
-            // Keep the reads of pass 1 from being optimised away.
-            core::hint::black_box(acc);
+            let ids = &idx[cur];
             for (i, (k, o)) in keys[start..end]
                 .iter()
                 .zip(out[start..end].iter_mut())
@@ -368,14 +362,31 @@ impl Replica {
                         continue;
                     }
                 }
-                *o = match self.prefixes.get_from(idx[i], a & m, first) {
+                *o = match self.prefixes.get_from(ids[i], a & m, first) {
                     Some(v) => Some(v),
                     None if self.lens.len() > 1 => self.lookup_prefix(a),
                     None => None,
                 };
             }
+            cur ^= 1;
             start = end;
         }
+    }
+
+    /// Pass 1 of a chunk: home slots (arithmetic only), then one load per
+    /// key in a tight loop, so the chunk's cache and TLB misses are all in
+    /// flight together. Safe Rust has no prefetch instruction; an early load
+    /// whose value is kept alive is the portable equivalent.
+    #[inline(always)]
+    fn issue_chunk(&self, keys: &[[u8; 16]], m: u128, len: u8, idx: &mut [usize; CHUNK]) {
+        for (i, k) in keys.iter().enumerate().take(CHUNK) {
+            idx[i] = self.prefixes.home(u128::from_be_bytes(*k) & m, len);
+        }
+        let mut acc = 0u8;
+        for &h in &idx[..keys.len().min(CHUNK)] {
+            acc ^= self.prefixes.touch(h);
+        }
+        core::hint::black_box(acc);
     }
 
     /// Same result as [`Replica::lookup_burst`], one key after the other
