@@ -12,7 +12,13 @@
 # LMA–MAG1 tunnel, the MN moves to MAG2 and keeps its address while the ping
 # goes on. A summary is printed; every process's log is in the log directory.
 #
-#   deploy/lab.sh [--duration SECS] [--logs DIR] [--debug]
+#   deploy/lab.sh [--duration SECS] [--logs DIR] [--debug] [--faults]
+#
+# --faults adds, after the handover: a PBU from a MAG outside allowed_mags
+# (must get status 154 and no binding), a bounded flood of malformed Mobility
+# Headers while the ping runs, a MAG restart, and an LMA outage during which
+# the MAG retransmits with back-off until the LMA is back. The LMA–MAG link is
+# captured and decoded with tshark (PBU/PBA, no malformed or expert warnings).
 #
 # Exits 0 only if every step succeeded. Ctrl-C or the end tears everything
 # down (processes, namespaces, veths); it can be run again at once.
@@ -23,11 +29,13 @@ root=$(pwd)
 duration=20
 logs="$root/target/lab"
 profile=release
+faults=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration=${2:?--duration needs seconds}; shift 2 ;;
         --logs) logs=${2:?--logs needs a directory}; shift 2 ;;
         --debug) profile=debug; shift ;;
+        --faults) faults=1; shift ;;
         -h|--help) sed -n 2,18p "$0"; exit 0 ;;
         *) echo "lab: unknown argument: $1" >&2; exit 2 ;;
     esac
@@ -36,7 +44,7 @@ case "$duration" in ''|*[!0-9]*) echo "lab: --duration must be whole seconds" >&
 [ "$duration" -ge 12 ] || { echo "lab: --duration must be at least 12 s" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "lab: needs root (network namespaces, DPDK)" >&2; exit 2; }
 
-NS=(mgw-cn mgw-lma mgw-mag1 mgw-mag2 mgw-mn mgw-sw)
+NS=(mgw-cn mgw-lma mgw-mag1 mgw-mag2 mgw-mn mgw-sw mgw-rogue)
 pids=()
 failed=0
 step_no=0
@@ -66,7 +74,7 @@ fi
 mobgw="$root/target/$profile/mobgw"
 [ -x "$mobgw" ] || { echo "lab: $mobgw not built" >&2; exit 1; }
 mkdir -p "$logs"
-rm -f "$logs"/*.log "$logs"/*.out "$logs"/*.toml
+rm -f "$logs"/*.log "$logs"/*.out "$logs"/*.toml "$logs"/*.pcap
 
 # Anything left from an interrupted run goes first.
 for n in "${NS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
@@ -111,13 +119,29 @@ for k in accept_ra=2 autoconf=1 accept_dad=0 dad_transmits=0 keep_addr_on_down=1
     x mgw-mn sysctl -qw "net.ipv6.conf.mn0.$k" 2>/dev/null || true
 done
 x mgw-mn ip link set mn0 address 02:00:00:00:0a:01
+# A host on the LMA–MAG link for fault injection (outside allowed_mags).
+veth mgw-rogue rogue0 mgw-sw sw-rogue
+x mgw-sw ip link set sw-rogue master br-acc
+x mgw-sw ip link set sw-rogue up
+x mgw-rogue ip addr add 2001:db8:100::1:99/64 dev rogue0 nodad
+x mgw-rogue ip link set rogue0 up
+# Capture the signaling on the LMA's side of the link.
+x mgw-sw tshark -q -i sw-lma -f "ip6 proto 135" -w "$logs/lma-mag.pcap" > "$logs/tshark.log" 2>&1 &
+pids+=($!)
 
 step "starting the LMA, MAG1 and MAG2 (logs in $logs)"
+declare -A pid_of
 start() { # start NS NAME CONFIG
-    sed -e "s|/run/mobgw/|$logs/|" -e 's|"--no-pci",|"--no-pci", "--no-shconf",|' "$3" > "$logs/$2.toml"
+    sed -e "s|/run/mobgw/|$logs/|" -e 's|"--no-pci",|"--no-pci", "--no-shconf",|' \
+        -e 's|^allowed_mags = .*|allowed_mags = ["2001:db8:100::/112"]|' "$3" > "$logs/$2.toml"
     ip netns exec "$1" "$mobgw" run --config "$logs/$2.toml" --stats-period 5 \
         > "$logs/$2.out" 2> "$logs/$2.log" &
     pids+=($!)
+    pid_of[$2]=$!
+}
+stop() { # stop NAME
+    kill -TERM "${pid_of[$1]}" 2>/dev/null || true
+    wait "${pid_of[$1]}" 2>/dev/null || true
 }
 export MOBGW_LOG=${MOBGW_LOG:-info}
 start mgw-lma lma deploy/config/lma.toml
@@ -177,15 +201,96 @@ case "$last_binding" in
 esac
 [ "$lost" -le "${LAB_MAX_LOST:-10}" ] || fail "$lost pings lost during the handover (limit ${LAB_MAX_LOST:-10})"
 
+if [ "$faults" -eq 1 ]; then
+    lma_mac=$(x mgw-lma cat /sys/class/net/lma-acc/address)
+    step "fault: a PBU from a MAG outside allowed_mags (2001:db8:100::1:99)"
+    x mgw-rogue python3 deploy/lab/rogue.py pbu rogue0 2001:db8:100::1:99 2001:db8:100::1 "$lma_mac" \
+        >> "$logs/rogue.out" 2>&1 || fail "could not send the rogue PBU"
+    sleep 1
+
+    step "fault: 2000 malformed Mobility Headers while CN pings MN"
+    x mgw-cn ping -6 -i 0.1 -c 40 -W 1 "$addr1" > "$logs/ping-flood.out" 2>&1 &
+    fping=$!
+    sleep 0.5
+    x mgw-rogue python3 deploy/lab/rogue.py flood rogue0 2001:db8:100::1:99 2001:db8:100::1 "$lma_mac" 2000 \
+        >> "$logs/rogue.out" 2>&1 || fail "could not send the malformed flood"
+    wait "$fping" || true
+    frecv=$(grep -oE '[0-9]+ received' "$logs/ping-flood.out" | awk '{print $1}')
+    [ "${frecv:-0}" -ge 37 ] || fail "ping suffered during the malformed flood: ${frecv:-0}/40 received"
+
+    step "fault: MAG2 restarts; the MN re-attaches and is reachable again"
+    stop mag2
+    mv "$logs/mag2.out" "$logs/mag2-before-restart.out"
+    mv "$logs/mag2.log" "$logs/mag2-before-restart.log"
+    start mgw-mag2 mag2 deploy/config/mag2.toml
+    wait_for 20 "MAG2 forwarding again" grep -q "forwarding; SIGINT" "$logs/mag2.log" || true
+    x mgw-mn ip link set mn0 down
+    x mgw-mn ip link set mn0 up
+    wait_for 15 "CN → MN ping after the MAG restart" x mgw-cn ping -6 -c 1 -W 1 "$addr1" || true
+
+    step "fault: the LMA stops and MAG2 restarts meanwhile: its PBU is retransmitted with back-off until the LMA is back"
+    stop lma
+    mv "$logs/lma.out" "$logs/lma-before-restart.out"
+    mv "$logs/lma.log" "$logs/lma-before-restart.log"
+    stop mag2
+    cat "$logs/mag2.out" >> "$logs/mag2-before-restart.out"
+    cat "$logs/mag2.log" >> "$logs/mag2-before-restart.log"
+    start mgw-mag2 mag2 deploy/config/mag2.toml
+    wait_for 20 "MAG2 forwarding again" grep -q "forwarding; SIGINT" "$logs/mag2.log" || true
+    x mgw-mn ip link set mn0 down
+    x mgw-mn ip link set mn0 up
+    sleep 4
+    start mgw-lma lma deploy/config/lma.toml
+    wait_for 20 "LMA forwarding again" grep -q "forwarding; SIGINT" "$logs/lma.log" || true
+    wait_for 20 "CN → MN ping after the LMA came back" x mgw-cn ping -6 -c 1 -W 1 "$addr1" || true
+    addr3=$(mn_addr)
+    [ "$addr3" = "$addr1" ] || fail "MN address changed across the LMA restart: $addr1 → $addr3"
+fi
+
 step "stopping the gateways"
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 pids=()
 
+sleep 0.5
+sig_summary=""
+if [ -s "$logs/lma-mag.pcap" ]; then
+    legit='mipv6 && !(ipv6.addr == 2001:db8:100::1:99)'
+    tshark -r "$logs/lma-mag.pcap" -Y "$legit" -T fields -E separator='|' \
+        -e ipv6.src -e ipv6.dst -e mip6.mhtype -e mip6.bu.seqnr -e mip6.ba.status \
+        -e mip6.nemo.mnp.mnp -e mip6.hi -e mip6.att -e _ws.malformed -e _ws.expert \
+        > "$logs/signaling.txt" 2>"$logs/tshark-decode.log" || fail "tshark could not decode the capture"
+    pbus=$(awk -F'|' '$3=="5"' "$logs/signaling.txt" | wc -l)
+    pbas=$(awk -F'|' '$3=="6" && $5=="0"' "$logs/signaling.txt" | wc -l)
+    bad=$(awk -F'|' '$9!="" || $10!=""' "$logs/signaling.txt" | wc -l)
+    hnps=$(awk -F'|' '$3=="6" && $6!=""' "$logs/signaling.txt" | wc -l)
+    sig_summary="captured PBU $pbus, PBA accepted $pbas (with HNP option $hnps), malformed/expert $bad"
+    [ "$pbus" -ge 2 ] && [ "$pbas" -ge 2 ] || fail "the capture lacks PBU/PBA exchanges: $sig_summary"
+    [ "$hnps" -ge 2 ] || fail "accepted PBAs without the Home Network Prefix option"
+    [ "$bad" -eq 0 ] || fail "tshark flags $bad signaling frames as malformed or with expert warnings"
+    if [ "$faults" -eq 1 ]; then
+        rogue154=$(tshark -r "$logs/lma-mag.pcap" -Y 'mip6.ba.status == 154 && ipv6.dst == 2001:db8:100::1:99' 2>/dev/null | wc -l)
+        [ "$rogue154" -ge 1 ] || fail "no PBA with status 154 to the MAG outside allowed_mags"
+        grep -q "rogue@mobgw" "$logs"/lma*.log && grep "binding installed" "$logs"/lma*.log | grep -q "1:99" \
+            && fail "a binding was installed for the rogue MAG"
+        bad_mh=$(grep -ohE 'mh_bad: [0-9]+' "$logs/lma-before-restart.out" | tail -1 | awk '{print $2}')
+        [ "${bad_mh:-0}" -ge 2000 ] || fail "the LMA counted ${bad_mh:-0} malformed Mobility Headers, expected 2000"
+        # MAG2 (restarted while the LMA was down) counts every PBU transmission;
+        # more than one means it retransmitted with back-off until the LMA answered.
+        retx=$(grep -ohE 'pbu Tx status 0: [0-9]+' "$logs/mag2.out" | tail -1 | awk '{print $NF}')
+        [ "${retx:-0}" -ge 2 ] || fail "MAG2 sent its PBU ${retx:-0} times across the LMA outage; expected retransmissions with back-off"
+        grep -q 'Registered' "$logs/mag2.log" || fail "MAG2 did not register the MN once the LMA was back"
+        sig_summary="$sig_summary; rogue PBA 154: $rogue154; malformed MH dropped at the LMA: ${bad_mh:-0}; MAG2 PBU sent ${retx:-0} times across the LMA outage"
+    fi
+else
+    fail "no signaling capture ($logs/lma-mag.pcap)"
+fi
+
 echo
 echo "== lab summary"
 echo "MN address:               $addr1 (after handover: ${addr2:-none})"
 echo "pings CN → MN:            sent ${sent:-0}, received ${recv:-0}, lost during handover $lost"
+echo "signaling (LMA–MAG link): $sig_summary"
 echo "LMA binding now:          $(echo "$last_binding" | grep -oE 'hnps=[^ ]+ remote=[^ ]+')"
 for n in lma mag1 mag2; do
     echo "-- $n"

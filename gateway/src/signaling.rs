@@ -48,6 +48,11 @@ const MAX_SOLICIT: u8 = 3;
 const RETRANS: Duration = Duration::from_secs(1);
 /// Frames waiting for a next hop's link-layer address, at most.
 const MAX_PENDING: usize = 1024;
+/// A Mobility Header that waited longer than this for neighbor resolution is
+/// dropped rather than sent: its Timestamp would fall outside the LMA's
+/// TimestampValidityWindow (RFC 5213 §5.5, 300 ms by default) and draw
+/// TIMESTAMP_MISMATCH; the engine's retransmission sends a fresh one.
+const PENDING_MH_MAX_AGE: Duration = Duration::from_millis(200);
 /// ICMPv6 error rate limit: a token bucket (RFC 4443 §2.4 (f)).
 const ICMP_ERRORS_PER_SEC: f64 = 100.0;
 const ICMP_ERROR_BURST: f64 = 10.0;
@@ -124,6 +129,7 @@ struct Solicit {
 struct PendingTx {
     next_hop: Ipv6Addr,
     ip: Vec<u8>,
+    queued: Instant,
 }
 
 /// Installed forwarding state of one session, to undo it.
@@ -722,7 +728,11 @@ impl Shell {
                     self.pending.pop_front();
                     self.stats.unresolved_drops += 1;
                 }
-                self.pending.push_back(PendingTx { next_hop, ip });
+                self.pending.push_back(PendingTx {
+                    next_hop,
+                    ip,
+                    queued: Instant::now(),
+                });
                 self.solicit(next_hop, nh.port);
             }
         }
@@ -837,7 +847,13 @@ impl Shell {
         let mut keep = VecDeque::with_capacity(self.pending.len());
         while let Some(p) = self.pending.pop_front() {
             if p.next_hop == addr {
-                self.emit_frame(port, mac, &p.ip);
+                let stale_mh =
+                    p.ip.get(6) == Some(&PROTO_MH) && p.queued.elapsed() > PENDING_MH_MAX_AGE;
+                if stale_mh {
+                    self.stats.unresolved_drops += 1;
+                } else {
+                    self.emit_frame(port, mac, &p.ip);
+                }
             } else {
                 keep.push_back(p);
             }
