@@ -270,12 +270,15 @@ pub struct StaticBindingsError {
 /// ```text
 /// # comment
 /// binding  2001:db8:1000:1::/64  2001:db8:100::2  [ip6ip6 | gre [KEY]]
+/// bindings 2001:db8:1000:100::/64  250000  2001:db8:100::3  [ip6ip6 | gre [KEY]]
 /// neighbor 2001:db8:100::2  02:00:00:00:00:02  access
 /// ```
 ///
 /// `binding` installs a home network prefix tunnelled to the peer (a MAG's
-/// proxy care-of address on an LMA; the LMA on a MAG); `neighbor` a next hop's
-/// MAC on a named port.
+/// proxy care-of address on an LMA; the LMA on a MAG); `bindings BASE COUNT`
+/// installs COUNT consecutive prefixes of BASE's length starting at BASE (the
+/// i-th with GRE key KEY+i), so benchmark tables of millions of bindings need
+/// no file of millions of lines; `neighbor` a next hop's MAC on a named port.
 pub fn load_static_bindings(
     path: &Path,
     cfg: &Config,
@@ -313,23 +316,36 @@ pub fn parse_static_bindings(
         }
         let f: Vec<&str> = body.split_whitespace().collect();
         match f[0] {
-            "binding" => {
-                if f.len() < 3 || f.len() > 5 {
-                    return Err(err(
+            kw @ ("binding" | "bindings") => {
+                // `bindings` has a COUNT after the prefix; the rest is shared.
+                let (count, rest) = if kw == "bindings" {
+                    let usage = "expected: bindings BASE/LEN COUNT PEER [ip6ip6|gre [KEY]]";
+                    let c = f.get(2).ok_or_else(|| err(usage.into()))?;
+                    let c = c
+                        .parse::<u64>()
+                        .map_err(|e| err(format!("bad count \"{c}\": {e}")))?;
+                    (c, 3)
+                } else {
+                    (1, 2)
+                };
+                if f.len() < rest + 1 || f.len() > rest + 3 {
+                    return Err(err(if kw == "bindings" {
+                        "expected: bindings BASE/LEN COUNT PEER [ip6ip6|gre [KEY]]".into()
+                    } else {
                         "expected: binding PREFIX/LEN PEER [ip6ip6|gre [KEY]]".into()
-                    ));
+                    }));
                 }
                 let net: Ipv6Net = f[1]
                     .parse()
                     .map_err(|e| err(format!("bad prefix \"{}\": {e}", f[1])))?;
-                let peer: Ipv6Addr = f[2]
+                let peer: Ipv6Addr = f[rest]
                     .parse()
-                    .map_err(|e| err(format!("bad peer address \"{}\": {e}", f[2])))?;
-                let tunnel = match f.get(3).copied() {
+                    .map_err(|e| err(format!("bad peer address \"{}\": {e}", f[rest])))?;
+                let tunnel = match f.get(rest + 1).copied() {
                     None => default_tunnel,
-                    Some("ip6ip6") if f.len() == 4 => TunnelKind::Ip6Ip6,
+                    Some("ip6ip6") if f.len() == rest + 2 => TunnelKind::Ip6Ip6,
                     Some("gre") => TunnelKind::Gre {
-                        key: match f.get(4) {
+                        key: match f.get(rest + 2) {
                             None => None,
                             Some(k) => Some(
                                 k.parse::<u32>()
@@ -341,6 +357,19 @@ pub fn parse_static_bindings(
                         return Err(err(format!("unknown tunnel \"{t}\" (ip6ip6 or gre KEY)")))
                     }
                 };
+                let len = net.prefix_len();
+                let base = u128::from(net.trunc().addr());
+                // The prefixes BASE + i·2^(128-LEN) must stay inside the address space.
+                let room = if len == 0 {
+                    1
+                } else {
+                    (1u128 << len) - (base >> (128 - u32::from(len)))
+                };
+                if count == 0 || u128::from(count) > room {
+                    return Err(err(format!(
+                        "count {count}: must be between 1 and {room} for {net}"
+                    )));
+                }
                 let next_id = PeerId(peers.len() as u32 + 1);
                 let id = *peers.entry(peer).or_insert_with(|| {
                     out.updates.push(TableUpdate::SetPeer(PeerInfo {
@@ -349,13 +378,28 @@ pub fn parse_static_bindings(
                     }));
                     next_id
                 });
-                let prefix = Prefix::new(net.trunc().addr().octets(), net.prefix_len())
-                    .map_err(|e| err(format!("prefix {net}: {e}")))?;
-                prefixes.push(TableUpdate::SetPrefix {
-                    prefix,
-                    action: FwdAction::Encap { peer: id, tunnel },
-                });
-                out.bindings += 1;
+                prefixes.reserve(usize::try_from(count).unwrap_or(0));
+                for i in 0..count {
+                    let step = if len == 0 {
+                        0
+                    } else {
+                        u128::from(i) << (128 - u32::from(len))
+                    };
+                    let addr = (base + step).to_be_bytes();
+                    let prefix =
+                        Prefix::new(addr, len).map_err(|e| err(format!("prefix {net}: {e}")))?;
+                    let tunnel = match tunnel {
+                        TunnelKind::Gre { key: Some(k) } => TunnelKind::Gre {
+                            key: Some(k.wrapping_add(i as u32)),
+                        },
+                        t => t,
+                    };
+                    prefixes.push(TableUpdate::SetPrefix {
+                        prefix,
+                        action: FwdAction::Encap { peer: id, tunnel },
+                    });
+                }
+                out.bindings += usize::try_from(count).unwrap_or(usize::MAX);
             }
             "neighbor" => {
                 if f.len() != 4 {
@@ -379,7 +423,7 @@ pub fn parse_static_bindings(
             }
             other => {
                 return Err(err(format!(
-                    "unknown entry \"{other}\" (binding or neighbor)"
+                    "unknown entry \"{other}\" (binding, bindings or neighbor)"
                 )))
             }
         }
@@ -463,6 +507,59 @@ hnp_pool = "2001:db8:1000::/48"
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn binding_ranges_expand_to_consecutive_prefixes() {
+        let text = "bindings 2001:db8:1000:fffe::/64 3 2001:db8:100::2 gre 10\n\
+                    bindings 2001:db8:2000::/48 2 2001:db8:100::3\n\
+                    binding 2001:db8:3000::/64 2001:db8:100::2\n";
+        let sb = parse_static_bindings(text, "t", &cfg()).expect("parses");
+        assert_eq!((sb.bindings, sb.peers, sb.neighbors), (6, 2, 0));
+        let got: Vec<(String, Option<u32>)> = sb
+            .updates
+            .iter()
+            .filter_map(|u| match u {
+                TableUpdate::SetPrefix {
+                    prefix,
+                    action: FwdAction::Encap { tunnel, .. },
+                } => Some((
+                    format!("{}/{}", Ipv6Addr::from(prefix.addr()), prefix.len()),
+                    match tunnel {
+                        TunnelKind::Gre { key } => *key,
+                        _ => None,
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        let want = [
+            ("2001:db8:1000:fffe::/64", Some(10)),
+            ("2001:db8:1000:ffff::/64", Some(11)),
+            ("2001:db8:1001::/64", Some(12)),
+            ("2001:db8:2000::/48", None),
+            ("2001:db8:2001::/48", None),
+            ("2001:db8:3000::/64", None),
+        ];
+        let want: Vec<(String, Option<u32>)> =
+            want.iter().map(|(p, k)| (p.to_string(), *k)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn binding_range_errors() {
+        let c = cfg();
+        let e = parse_static_bindings("bindings ::/64 x ::1", "f", &c).unwrap_err();
+        assert!(e.msg.contains("bad count"), "{e}");
+        let e = parse_static_bindings("bindings ::/64 0 ::1", "f", &c).unwrap_err();
+        assert!(e.msg.contains("count 0"), "{e}");
+        // Only two /64s are left above ffff:ffff:ffff:fffe::.
+        let e =
+            parse_static_bindings("bindings ffff:ffff:ffff:fffe::/64 3 ::1", "f", &c).unwrap_err();
+        assert!(e.msg.contains("between 1 and 2"), "{e}");
+        assert!(parse_static_bindings("bindings ffff:ffff:ffff:fffe::/64 2 ::1", "f", &c).is_ok());
+        let e = parse_static_bindings("bindings ::/64 2", "f", &c).unwrap_err();
+        assert!(e.msg.starts_with("expected: bindings"), "{e}");
     }
 
     #[test]
