@@ -155,6 +155,7 @@ wait_for() { # wait_for SECS DESCRIPTION COMMAND...
         sleep 0.2
     done
 }
+wait_for 15 "tshark capturing on the LMA–MAG link" grep -q "Capturing on" "$logs/tshark.log" || true
 for n in lma mag1 mag2; do
     wait_for 20 "$n forwarding" grep -q "forwarding; SIGINT" "$logs/$n.log" || { tail -5 "$logs/$n.log" >&2; exit 1; }
 done
@@ -280,7 +281,12 @@ if [ -s "$logs/lma-mag.pcap" ]; then
         retx=$(grep -ohE 'pbu Tx status 0: [0-9]+' "$logs/mag2.out" | tail -1 | awk '{print $NF}')
         [ "${retx:-0}" -ge 2 ] || fail "MAG2 sent its PBU ${retx:-0} times across the LMA outage; expected retransmissions with back-off"
         grep -q 'Registered' "$logs/mag2.log" || fail "MAG2 did not register the MN once the LMA was back"
-        sig_summary="$sig_summary; rogue PBA 154: $rogue154; malformed MH dropped at the LMA: ${bad_mh:-0}; MAG2 PBU sent ${retx:-0} times across the LMA outage"
+        # MAG1 noticed by NUD that the MN left after the handover and de-registered
+        # it; the LMA ignored that (RFC 5213 §5.3.5: not the binding's proxy-CoA).
+        grep -q 'mobile node detached' "$logs/mag1.log" || fail "MAG1 did not detect the MN's departure"
+        mag1_dereg=$(awk -F'|' '$1=="2001:db8:100::2" && $3=="5"' "$logs/signaling.txt" | wc -l)
+        [ "$mag1_dereg" -ge 2 ] || fail "no de-registration PBU from MAG1 after the MN left"
+        sig_summary="$sig_summary; MAG1 de-registered the departed MN: yes; rogue PBA 154: $rogue154; malformed MH dropped at the LMA: ${bad_mh:-0}; MAG2 PBU sent ${retx:-0} times across the LMA outage"
     fi
 else
     fail "no signaling capture ($logs/lma-mag.pcap)"
