@@ -184,6 +184,15 @@ pub struct MagSection {
     /// RFC 5213 §6.10.3 EnableMAGLocalRouting.
     #[serde(default)]
     pub local_routing: bool,
+    /// Seconds an attached MN may stay silent before the MAG probes it by
+    /// NUD; three unanswered probes (1 s apart) detach and de-register it
+    /// (RFC 5213 §6.9.1.1). 0 turns detachment detection off.
+    #[serde(default = "default_mn_reachable_time_s")]
+    pub mn_reachable_time_s: u64,
+}
+
+fn default_mn_reachable_time_s() -> u64 {
+    5
 }
 
 #[derive(Debug, Clone, Deserialize)]
