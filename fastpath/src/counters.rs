@@ -125,8 +125,10 @@ const ACTION_PACKETS: usize = 5;
 const ACTION_BYTES: usize = ACTION_PACKETS + Action::COUNT;
 const DROPS: usize = ACTION_BYTES + Action::COUNT;
 const PUNTS: usize = DROPS + DropReason::COUNT;
+const BUSY_CYCLES: usize = PUNTS + PuntReason::COUNT;
+const IDLE_CYCLES: usize = BUSY_CYCLES + 1;
 /// Number of counter slots.
-pub const COUNTER_SLOTS: usize = PUNTS + PuntReason::COUNT;
+pub const COUNTER_SLOTS: usize = IDLE_CYCLES + 1;
 
 /// One worker's counters, written by that worker only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +170,12 @@ impl WorkerCounters {
     #[inline]
     pub fn table_updates(&mut self, n: usize) {
         self.v[TABLE_UPDATES] += n as u64;
+    }
+    /// Account the clock cycles of one loop iteration: busy when it found packets, idle
+    /// otherwise (empty poll and any back-off sleep after it).
+    #[inline]
+    pub fn cycles(&mut self, busy: bool, n: u64) {
+        self.v[if busy { BUSY_CYCLES } else { IDLE_CYCLES }] += n;
     }
     /// Count a packet's final action and its (final) length.
     #[inline]
@@ -224,6 +232,14 @@ impl WorkerCounters {
     /// Table updates applied.
     pub fn table_updates_applied(&self) -> u64 {
         self.v[TABLE_UPDATES]
+    }
+    /// Cycles spent in iterations that found packets.
+    pub fn busy_cycles(&self) -> u64 {
+        self.v[BUSY_CYCLES]
+    }
+    /// Cycles spent in empty polls and back-off sleeps.
+    pub fn idle_cycles(&self) -> u64 {
+        self.v[IDLE_CYCLES]
     }
     /// Packets by final action.
     pub fn packets(&self, a: Action) -> u64 {
@@ -335,6 +351,18 @@ mod tests {
         c.tx_failed(Action::Encap, 150);
         assert_eq!(c.packets(Action::Encap), 0);
         assert_eq!(c.drops(DropReason::TxFull), 1);
+    }
+
+    #[test]
+    fn cycles_split_busy_and_idle() {
+        let mut c = WorkerCounters::new();
+        c.cycles(true, 300);
+        c.cycles(false, 100);
+        c.cycles(true, 50);
+        assert_eq!((c.busy_cycles(), c.idle_cycles()), (350, 100));
+        let s = SharedCounters::new();
+        s.publish(&c);
+        assert_eq!(s.snapshot().busy_cycles(), 350);
     }
 
     #[test]

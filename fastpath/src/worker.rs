@@ -5,7 +5,8 @@
 //! layer plugs in its ports and rings and the tests use in-memory queues.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use crate::counters::{Action, DropReason, PuntReason, SharedCounters};
 use crate::packet::PacketBuf;
@@ -129,6 +130,16 @@ impl Default for WorkerConfig {
     }
 }
 
+/// The cycle source of the busy/idle accounting: the TSC on DPDK lcores
+/// (`fastpath::dpdk::rdtsc`), [`monotonic_ns`] by default.
+pub type Clock = fn() -> u64;
+
+/// Nanoseconds since the first call in this process (the default [`Clock`]).
+pub fn monotonic_ns() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
 /// One worker: its pipeline and the buffers of its loop, allocated once.
 #[derive(Debug)]
 pub struct Worker<T: FwdTables, P: PacketBuf> {
@@ -142,6 +153,7 @@ pub struct Worker<T: FwdTables, P: PacketBuf> {
     result: BurstResult,
     idle: IdleState,
     since_publish: u32,
+    clock: Clock,
 }
 
 impl<T: FwdTables, P: PacketBuf> Worker<T, P> {
@@ -160,7 +172,14 @@ impl<T: FwdTables, P: PacketBuf> Worker<T, P> {
             result: BurstResult::with_capacity(burst),
             idle: IdleState::new(cfg.idle),
             since_publish: 0,
+            clock: monotonic_ns,
         }
+    }
+
+    /// Account busy/idle time in units of `clock` (one read per loop iteration).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The pipeline (tables, counters).
@@ -261,12 +280,20 @@ impl<T: FwdTables, P: PacketBuf> Worker<T, P> {
     }
 
     /// Loop until `stop` is set (checked once per iteration, a plain load).
+    /// Each iteration's cycles (its poll, and the back-off sleep after an empty one) count as
+    /// busy when it found packets, idle otherwise.
     pub fn run<Q: RxTx<Pkt = P>>(&mut self, io: &mut Q, stop: &AtomicBool) {
+        let mut last = (self.clock)();
         while !stop.load(Ordering::Relaxed) {
             let n = self.poll_once(io);
             if let Some(d) = self.idle.after_poll(n) {
                 std::thread::sleep(d);
             }
+            let now = (self.clock)();
+            self.pipeline
+                .counters_mut()
+                .cycles(n > 0, now.wrapping_sub(last));
+            last = now;
         }
         self.publish();
     }

@@ -3,6 +3,10 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod control;
 pub mod dataplane;
+pub mod exporter;
 pub mod run;
+pub mod show;
 pub mod signaling;
+pub mod telemetry;

@@ -19,8 +19,11 @@ use slowpath::mag::{Mag, MagConfig};
 use slowpath::policy::{LmaPolicy, TunnelPolicy};
 
 use crate::config::{Config, ForwardMode, IdleMode, Role};
+use crate::control::ControlServer;
 use crate::dataplane::{self, DpdkIo, SlowpathRings};
+use crate::exporter::Exporter;
 use crate::signaling::{Engine, MagSide, Shell, ShellPort};
+use crate::telemetry::{self, Rates, Sample, Sampler, Snapshot, StaticBinding, Telemetry};
 
 /// Mbuf data room: 2048 octets of data plus the default 128 of headroom
 /// (`RTE_MBUF_DEFAULT_BUF_SIZE`); the headroom takes the tunnel headers.
@@ -55,6 +58,8 @@ struct Launched {
     publisher: Option<(Publisher, u32)>,
     /// The static bindings' prefix routes (re-published by the benchmark churn).
     static_prefixes: Vec<bindings::TableUpdate>,
+    /// The static bindings as `mobgw show bindings` lists them.
+    static_bindings: Vec<StaticBinding>,
     macs: Vec<[u8; 6]>,
     routes: Option<fastpath::route::RouteTable>,
 }
@@ -95,6 +100,7 @@ fn launch_io_workers(
         counters: Vec::new(),
         publisher: None,
         static_prefixes: Vec::new(),
+        static_bindings: Vec::new(),
         macs: Vec::new(),
         routes: None,
     })
@@ -172,7 +178,8 @@ fn launch_mobility_workers(
             idle,
             ..WorkerConfig::default()
         };
-        let mut worker: Worker<WorkerTables, Mbuf> = Worker::new(pipeline, wcfg, shared.clone());
+        let mut worker: Worker<WorkerTables, Mbuf> =
+            Worker::new(pipeline, wcfg, shared.clone()).with_clock(fastpath::dpdk::rdtsc);
         let mut io = DpdkIo::new(rx, tx, rings.clone());
         let ws = Arc::clone(stop);
         let h = eal
@@ -209,6 +216,7 @@ fn launch_mobility_workers(
             .filter(|u| matches!(u, bindings::TableUpdate::SetPrefix { .. }))
             .copied()
             .collect(),
+        static_bindings: telemetry::static_bindings(&statics.updates),
         macs,
         routes: Some(pcfg.routes.clone()),
     })
@@ -384,6 +392,76 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         sh.start();
     }
     let names: Vec<&str> = cfg.ports.iter().map(|p| p.name.as_str()).collect();
+
+    // Telemetry: the main loop refreshes a snapshot; the exporter and the control socket
+    // read it from threads pinned off the worker cores.
+    let role = if cfg.has_role(Role::Lma) {
+        "lma"
+    } else {
+        "mag"
+    };
+    let base = Snapshot {
+        node_id: cfg.gateway.node_id.clone(),
+        roles: cfg.gateway.roles.iter().map(|r| r.to_string()).collect(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        tsc_hz: eal.tsc_hz(),
+        ports: cfg
+            .ports
+            .iter()
+            .map(|p| telemetry::PortSnapshot {
+                name: p.name.clone(),
+                device: p.device.clone(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Snapshot::default()
+    };
+    let lcores: Vec<u32> = cfg
+        .dpdk
+        .worker_lcores
+        .iter()
+        .copied()
+        .take(launched.counters.len())
+        .collect();
+    let (tel, queries) = Telemetry::new(
+        base.clone(),
+        lcores
+            .iter()
+            .copied()
+            .zip(launched.counters.iter().cloned())
+            .collect(),
+        shell.as_ref().map(|sh| sh.pbu_processing.clone()),
+    );
+    let mut sampler = Sampler::new(
+        base,
+        lcores,
+        Sample::take(&ports, &launched.counters, shell.as_ref()),
+        std::mem::take(&mut launched.static_bindings),
+        role,
+    );
+    tel.publish(sampler.snapshot(&ports, &launched.counters, shell.as_ref()));
+    let core = housekeeping_core(&cfg);
+    let exporter = match &cfg.metrics {
+        Some(m) => {
+            let e = Exporter::start(&m.listen, Arc::clone(&tel), core)
+                .with_context(|| format!("starting the Prometheus exporter on {}", m.listen))?;
+            tracing::info!(addr = %e.addr, "metrics exporter listening on http://{}/metrics", e.addr);
+            Some(e)
+        }
+        None => None,
+    };
+    let control = match &cfg.control {
+        Some(c) => {
+            let srv = ControlServer::start(&c.socket, Arc::clone(&tel), core)
+                .with_context(|| format!("starting the control socket {}", c.socket.display()))?;
+            tracing::info!(socket = %c.socket.display(), "control socket listening");
+            Some(srv)
+        }
+        None => None,
+    };
+    let mut refreshed_at = Instant::now();
+    let mut block_sample = Sample::take(&ports, &launched.counters, shell.as_ref());
+
     let period = stats_period.map(Duration::from_secs);
     let mut last_at = Instant::now();
     let mut last: Vec<PortStats> = ports
@@ -421,6 +499,15 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         if !busy {
             std::thread::sleep(Duration::from_millis(1));
         }
+        while let Ok(q) = queries.try_recv() {
+            let page =
+                telemetry::bindings_page(shell.as_ref(), sampler.statics(), role, &q.bindings);
+            let _ = q.reply.send(page);
+        }
+        if refreshed_at.elapsed() >= telemetry::REFRESH {
+            tel.publish(sampler.snapshot(&ports, &launched.counters, shell.as_ref()));
+            refreshed_at = Instant::now();
+        }
         if shell.is_none() {
             for rings in &launched.rings {
                 while let Some(p) = rings.punt.pop() {
@@ -444,12 +531,26 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
                         .collect();
                     println!("workers: rx {} pkts; {}", c.rx_packets(), acts.join(", "));
                 }
+                let sample = Sample::take(&ports, &launched.counters, shell.as_ref());
+                let rates = Rates::between(&block_sample, &sample);
+                let snap = sampler.snapshot(&ports, &launched.counters, shell.as_ref());
+                for line in telemetry::stats_block(&snap, &rates) {
+                    println!("{line}");
+                }
+                block_sample = sample;
                 last = now;
                 last_at = Instant::now();
             }
         }
     }
 
+    if let Some(e) = exporter {
+        e.stop();
+    }
+    if let Some(c) = control {
+        c.stop();
+    }
+    drop(queries);
     tracing::info!("stopping the workers");
     worker_stop.store(true, Ordering::Relaxed);
     let mut reports = Vec::with_capacity(launched.handles.len());
@@ -634,6 +735,19 @@ fn print_rates(names: &[&str], before: &[PortStats], now: &[PortStats], secs: f6
             b.ierrors + b.oerrors
         );
     }
+}
+
+/// The core the exporter and control threads run on: the main lcore's, or else the first
+/// core no worker is pinned to (lcore ids are CPU ids: EAL's default mapping).
+fn housekeeping_core(cfg: &Config) -> Option<core_affinity::CoreId> {
+    let workers = &cfg.dpdk.worker_lcores;
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let main = cfg.dpdk.main_lcore as usize;
+    cores
+        .iter()
+        .find(|c| c.id == main && !workers.contains(&(c.id as u32)))
+        .or_else(|| cores.iter().find(|c| !workers.contains(&(c.id as u32))))
+        .copied()
 }
 
 fn fmt_mac(m: [u8; 6]) -> String {

@@ -25,6 +25,7 @@ use fastpath::dpdk::{Mbuf, Mempool};
 use fastpath::route::RouteTable;
 use ipnet::Ipv6Net;
 use slowpath::action::{Action, BindingSpec, RouterAdvertisement, TunnelKind};
+use slowpath::counters::MessageKind;
 use slowpath::lma::Lma;
 use slowpath::mag::{Attachment, Mag};
 use slowpath::timers::Now;
@@ -69,7 +70,7 @@ pub struct ShellPort {
 }
 
 /// Counters of the shell (link-layer and signaling I/O).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct ShellStats {
     pub punted: u64,
     pub not_ipv6: u64,
@@ -152,12 +153,16 @@ pub struct Shell {
     installed: HashMap<slowpath::action::SessionId, Installed>,
     /// Sends held until a table generation is visible in every worker
     /// (a PBA only after the tunnel exists, RFC 5213 §5.3 / DESIGN "Tables").
-    held: VecDeque<(Generation, Ipv6Addr, Ipv6Addr, MhRepr)>,
+    held: VecDeque<(Generation, Ipv6Addr, Ipv6Addr, MhRepr, Option<Instant>)>,
     last_gen: Option<Generation>,
     pool: Mempool,
     inject: Arc<ArrayQueue<Mbuf>>,
     epoch: Instant,
     pub stats: ShellStats,
+    /// Time from a PBU's arrival to its PBA leaving (held PBAs included).
+    pub pbu_processing: prometheus::Histogram,
+    /// When the PBU being handled arrived (set while its actions run).
+    pbu_arrived: Option<Instant>,
     node_id: String,
     icmp_tokens: f64,
     icmp_bucket_at: Instant,
@@ -205,6 +210,8 @@ impl Shell {
             inject,
             epoch: Instant::now(),
             stats: ShellStats::default(),
+            pbu_processing: pbu_histogram(),
+            pbu_arrived: None,
             node_id,
             icmp_tokens: ICMP_ERROR_BURST,
             icmp_bucket_at: Instant::now(),
@@ -237,6 +244,16 @@ impl Shell {
     /// The MTU announced in Packet Too Big messages.
     pub fn set_tunnel_mtu(&mut self, link_mtu: u16) {
         self.tunnel_mtu = u32::from(link_mtu).saturating_sub(48).max(1280);
+    }
+
+    /// The table publisher (per-worker generations for the exporter).
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
+    /// The engines' monotonic clock now (binding expiry times are on it).
+    pub fn mono_now(&self) -> slowpath::timers::Time {
+        self.now().mono
     }
 
     pub fn neighbors(&self) -> usize {
@@ -479,11 +496,15 @@ impl Shell {
             }
         };
         let now = self.now();
+        if MessageKind::of(&msg) == MessageKind::ProxyBindingUpdate {
+            self.pbu_arrived = Some(Instant::now());
+        }
         match &mut self.engine {
             Engine::Lma(l) => l.handle_message(src, dst, &msg, now),
             Engine::Mag(m) => m.mag.handle_message(src, dst, &msg, now),
         }
         self.run_actions();
+        self.pbu_arrived = None;
     }
 
     /// MAG: a Router Solicitation on the access link is an attach of a new
@@ -544,12 +565,20 @@ impl Shell {
                         && self
                             .last_gen
                             .is_some_and(|g| !self.publisher.visible_everywhere(g));
+                    let arrived = if MessageKind::of(&message) == MessageKind::ProxyBindingAck {
+                        self.pbu_arrived.take()
+                    } else {
+                        None
+                    };
                     if hold {
                         if let Some(g) = self.last_gen {
-                            self.held.push_back((g, src, dst, message));
+                            self.held.push_back((g, src, dst, message, arrived));
                         }
                     } else {
                         self.send_mh(src, dst, &message);
+                        if let Some(t) = arrived {
+                            self.pbu_processing.observe(t.elapsed().as_secs_f64());
+                        }
                     }
                 }
                 Action::InstallBinding(spec) | Action::UpdateBinding(spec) => {
@@ -694,12 +723,15 @@ impl Shell {
     }
 
     fn release_held(&mut self) {
-        while let Some((g, _, _, _)) = self.held.front() {
+        while let Some((g, ..)) = self.held.front() {
             if !self.publisher.visible_everywhere(*g) {
                 break;
             }
-            if let Some((_, src, dst, msg)) = self.held.pop_front() {
+            if let Some((_, src, dst, msg, arrived)) = self.held.pop_front() {
                 self.send_mh(src, dst, &msg);
+                if let Some(t) = arrived {
+                    self.pbu_processing.observe(t.elapsed().as_secs_f64());
+                }
             }
         }
     }
@@ -966,6 +998,18 @@ impl Shell {
                 .get(usize::from(port))
                 .is_some_and(|p| p.nets.iter().any(|n| n.contains(a)))
     }
+}
+
+/// `mobgw_pbu_processing_seconds`: 10 µs to about 1.3 s, doubling.
+fn pbu_histogram() -> prometheus::Histogram {
+    let buckets = (0..18).map(|i| 10e-6 * f64::from(1u32 << i)).collect();
+    let opts = prometheus::HistogramOpts::new(
+        "mobgw_pbu_processing_seconds",
+        "Time from a Proxy Binding Update's arrival to its Proxy Binding Acknowledgement \
+         leaving, including the wait until the binding is visible in every worker.",
+    )
+    .buckets(buckets);
+    prometheus::Histogram::with_opts(opts).expect("constant, valid histogram options")
 }
 
 fn ipv6_packet(
