@@ -28,7 +28,8 @@ pub mod time;
 pub mod update;
 
 pub use cache::{
-    BceId, BceState, BindingCache, BindingCacheEntry, CacheError, LinkLayerId, MnIdentifier,
+    BceId, BceState, BindingCache, BindingCacheEntry, CacheError, Encapsulation, LinkLayerId,
+    MnIdentifier,
 };
 pub use fwd::{
     FwdAction, Neighbor, PeerId, PeerInfo, Replica, ReplicaSnapshot, TableUpdate, TunnelKind,

@@ -85,6 +85,24 @@ impl PrefixPool {
         })
     }
 
+    /// A pool for a configured block of any size: `assign_len` is raised to
+    /// the block's length if shorter, and a block of more than
+    /// 2^[`MAX_POOL_BITS`] prefixes is cut down to its first 2^`MAX_POOL_BITS`
+    /// (a /32 handing out /64s allocates from its first /40).
+    pub fn new_capped(
+        block: Prefix,
+        assign_len: u8,
+        quarantine: Duration,
+    ) -> Result<PrefixPool, PoolError> {
+        let assign_len = assign_len.max(block.len());
+        let len = block.len().max(assign_len.saturating_sub(MAX_POOL_BITS));
+        let pool = Prefix::new(block.addr(), len).map_err(|_| PoolError::BadShape {
+            pool_len: block.len(),
+            assign_len,
+        })?;
+        PrefixPool::new(pool, assign_len, quarantine)
+    }
+
     /// The configured prefix.
     pub fn pool(&self) -> Prefix {
         self.pool
@@ -292,6 +310,29 @@ mod tests {
         let got: Vec<_> = (0..3).map(|_| p.allocate(Millis(0)).unwrap()).collect();
         assert!(!got.contains(&third));
         assert!(p.is_allocated(&third));
+    }
+
+    #[test]
+    fn capped_pool_takes_the_first_prefixes_of_a_large_block() {
+        let block = Prefix::new(pool48().pool().addr(), 32).unwrap();
+        let mut p = PrefixPool::new_capped(block, 64, Duration::ZERO).unwrap();
+        assert_eq!(p.pool().len(), 64 - MAX_POOL_BITS);
+        assert_eq!(p.capacity(), 1 << MAX_POOL_BITS);
+        assert_eq!(p.allocate(Millis(0)).unwrap().addr(), block.addr());
+        // A short assign length is raised to the block's; a small block is kept whole.
+        let small = PrefixPool::new_capped(pool48().pool(), 40, Duration::ZERO).unwrap();
+        assert_eq!((small.pool(), small.assign_len()), (pool48().pool(), 48));
+        assert!(PrefixPool::new_capped(block, 129, Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn zero_quarantine_reuses_at_once() {
+        let base = pool48().pool();
+        let mut p = PrefixPool::new(base, 48, Duration::ZERO).unwrap();
+        let only = p.allocate(Millis(5)).unwrap();
+        assert!(p.allocate(Millis(5)).is_err());
+        p.release(only, Millis(5)).unwrap();
+        assert_eq!(p.allocate(Millis(5)), Ok(only));
     }
 
     #[test]

@@ -6,25 +6,32 @@
 //! then the PBA (§5.3.6). Timers (lifetime expiry, MinDelayBeforeBCEDelete,
 //! MaxDelayBeforeNewBCEAssign) are driven by [`Lma::poll_timeout`] and
 //! [`Lma::handle_timeout`]. The engine reads no clock and does no I/O.
+//!
+//! State lives in the `bindings` crate: the Binding Cache
+//! ([`bindings::BindingCache`]: entries, their lookups by prefix and MN-ID,
+//! per-MN ordering state, expiry) and the home network prefix pool
+//! ([`bindings::PrefixPool`]).
 
-mod cache;
-mod pool;
+mod entry;
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
+use bindings::{
+    BceState, BindingCache, FastBuildHasher, LinkLayerId, Millis, MnIdentifier, PeerId, Prefix,
+    PrefixPool,
+};
 use ipnet::Ipv6Net;
 
-pub use cache::{BindingCacheEntry, BindingState};
-use cache::{Cache, TimerKey};
-pub use pool::PrefixAllocator;
+use entry::{bce_of, encapsulation_of, net_of, prefix_of, session_of, tunnel_of};
+pub use entry::{BindingCacheEntry, BindingState};
 
 use crate::action::{Action, BindingSpec, Event, RemoveReason, SessionId, TunnelKind};
 use crate::counters::{Direction, DropReason, SignalingCounters};
 use crate::pbu::{HnpValue, PmipOptions};
-use crate::policy::{LmaPolicy, MnDecision, TunnelPolicy};
+use crate::policy::{LmaPolicy, MnAuthorization, MnDecision, MnPolicy, TunnelPolicy};
 use crate::timers::{defaults, timestamp_distance, Now, Time};
 use crate::wire::{
     status, AccessTechnologyType, BindingAck, BindingAckFlags, BindingUpdate, HandoffIndicator,
@@ -150,9 +157,14 @@ impl Request<'_> {
     }
 }
 
+/// An entry's link-layer identifier (`None` = ALL_ZERO).
+fn ll_of(e: &bindings::BindingCacheEntry) -> Option<&[u8]> {
+    e.mn_link_layer_id.as_ref().map(|l| &*l.0)
+}
+
 /// A HNP option value as a prefix (host bits cleared); `None` if malformed.
-fn hnp_net(h: &HnpValue) -> Option<Ipv6Net> {
-    Ipv6Net::new(h.prefix, h.prefix_len).ok().map(|n| n.trunc())
+fn hnp_prefix(h: &HnpValue) -> Option<Prefix> {
+    Prefix::new(h.prefix.octets(), h.prefix_len).ok()
 }
 
 /// A PBU parked under §5.4.1.2 step 4 / §5.4.1.3 step 3.
@@ -167,7 +179,7 @@ enum PbaPrefixes<'a> {
     /// Rejection: echo the request's, or one ALL_ZERO.
     Echo(&'a [HnpValue]),
     /// Acceptance: one per assigned prefix.
-    Assigned(&'a [Ipv6Net]),
+    Assigned(&'a [Prefix]),
 }
 
 /// Everything a PBA needs besides the request.
@@ -194,29 +206,59 @@ struct TunnelChoice {
 pub struct Lma {
     config: LmaConfig,
     policy: LmaPolicy,
-    cache: Cache,
-    pool: PrefixAllocator,
+    cache: BindingCache,
+    /// Dynamic HNPs; `None` only for a pool that cannot be cut (then every
+    /// allocation gets 130).
+    pool: Option<PrefixPool>,
+    /// The configured pool (host bits cleared) and the assigned length.
+    block: Ipv6Net,
+    assign_len: u8,
+    /// Prefixes the policy pins to one MN-ID. Those inside the pool are kept
+    /// allocated in it, so they are never handed to anyone else.
+    pinned: hashbrown::HashMap<Prefix, Box<[u8]>, FastBuildHasher>,
     pending: hashbrown::HashMap<SessionId, Pending>,
     actions: VecDeque<Action>,
     counters: SignalingCounters,
     next_gre_key: u32,
+    /// Latest time seen, for pool calls made outside a message or timer.
+    last_mono: Millis,
 }
 
 impl Lma {
     /// A new LMA with an empty binding cache.
     pub fn new(config: LmaConfig, policy: LmaPolicy) -> Lma {
-        let pool = PrefixAllocator::new(config.hnp_pool, config.hnp_prefix_len, &policy);
-        let cache = Cache::with_capacity(config.expected_bindings);
-        Lma {
+        let block = config.hnp_pool.trunc();
+        let assign_len = config.hnp_prefix_len.clamp(block.prefix_len(), 128);
+        // RFC 5213 defines no quarantine: a released prefix is free at once.
+        let pool = PrefixPool::new_capped(prefix_of(&block), assign_len, Duration::ZERO).ok();
+        let cache = BindingCache::with_capacity(config.expected_bindings);
+        let mut lma = Lma {
             config,
-            policy,
+            policy: LmaPolicy::default(),
             cache,
             pool,
+            block,
+            assign_len,
+            pinned: hashbrown::HashMap::default(),
             pending: hashbrown::HashMap::new(),
             actions: VecDeque::new(),
             counters: SignalingCounters::default(),
             next_gre_key: 1,
-        }
+            last_mono: Millis::ZERO,
+        };
+        lma.set_policy(policy);
+        lma
+    }
+
+    /// The Binding Cache itself, for callers that read many entries without
+    /// copying them (session ids are `SessionId(id.to_bits())`).
+    pub fn cache(&self) -> &BindingCache {
+        &self.cache
+    }
+
+    /// The home network prefix pool (`None` for a pool that cannot be cut).
+    pub fn prefix_pool(&self) -> Option<&PrefixPool> {
+        self.pool.as_ref()
     }
 
     /// The configuration.
@@ -226,7 +268,31 @@ impl Lma {
 
     /// Replace the policy (administrative action). Existing bindings are kept.
     pub fn set_policy(&mut self, policy: LmaPolicy) {
-        self.pool.set_reserved(&policy);
+        let mut pinned = hashbrown::HashMap::default();
+        if let MnAuthorization::Store(store) = &policy.mobile_nodes {
+            for (mn, p) in store {
+                for net in &p.prefixes {
+                    pinned.insert(prefix_of(&net.trunc()), Box::from(mn.as_slice()));
+                }
+            }
+        }
+        let now = self.last_mono;
+        if let Some(pool) = self.pool.as_mut() {
+            // No longer pinned and not bound: back to the pool.
+            for p in self.pinned.keys() {
+                if !pinned.contains_key(p) && self.cache.by_prefix(p).is_none() {
+                    let _ = pool.release(*p, now);
+                }
+            }
+            // Newly pinned: taken out of the pool. One that is bound (or
+            // outside the pool) is skipped here and kept on release.
+            for p in pinned.keys() {
+                if !self.pinned.contains_key(p) {
+                    let _ = pool.claim(*p, now);
+                }
+            }
+        }
+        self.pinned = pinned;
         self.policy = policy;
     }
 
@@ -245,26 +311,35 @@ impl Lma {
         self.cache.len() == 0
     }
 
-    /// One Binding Cache entry.
-    pub fn binding(&self, id: SessionId) -> Option<&BindingCacheEntry> {
-        self.cache.get(id)
+    /// One Binding Cache entry (a copy).
+    pub fn binding(&self, id: SessionId) -> Option<BindingCacheEntry> {
+        let id = bce_of(id);
+        self.cache.get(id).map(|e| BindingCacheEntry::of(id, e))
     }
 
-    /// The entry that owns `prefix`.
-    pub fn binding_by_prefix(&self, prefix: &Ipv6Net) -> Option<&BindingCacheEntry> {
+    /// The entry that owns `prefix` (a copy).
+    pub fn binding_by_prefix(&self, prefix: &Ipv6Net) -> Option<BindingCacheEntry> {
+        let id = self.cache.by_prefix(&prefix_of(&prefix.trunc()))?;
+        self.cache.get(id).map(|e| BindingCacheEntry::of(id, e))
+    }
+
+    /// Every entry of one mobile node (one per attached interface, §5.4),
+    /// oldest first (copies).
+    pub fn bindings_of(&self, mn_id: &[u8]) -> Vec<BindingCacheEntry> {
+        let mut v: Vec<BindingCacheEntry> = self
+            .cache
+            .by_mn_id(mn_id)
+            .filter_map(|id| self.cache.get(id).map(|e| BindingCacheEntry::of(id, e)))
+            .collect();
+        v.reverse();
+        v
+    }
+
+    /// Iterate over all entries (copies; [`Lma::cache`] reads them in place).
+    pub fn bindings(&self) -> impl Iterator<Item = BindingCacheEntry> + '_ {
         self.cache
-            .by_prefix(prefix)
-            .and_then(|id| self.cache.get(id))
-    }
-
-    /// Every entry of one mobile node (one per attached interface, §5.4).
-    pub fn bindings_of(&self, mn_id: &[u8]) -> Vec<&BindingCacheEntry> {
-        self.cache.sessions_of(mn_id)
-    }
-
-    /// Iterate over all entries.
-    pub fn bindings(&self) -> impl Iterator<Item = &BindingCacheEntry> {
-        self.cache.iter()
+            .iter()
+            .map(|(id, e)| BindingCacheEntry::of(id, e))
     }
 
     /// The next queued action.
@@ -279,7 +354,7 @@ impl Lma {
 
     /// When [`Lma::handle_timeout`] should next be called (may be early).
     pub fn poll_timeout(&self) -> Option<Time> {
-        let a = self.cache.next_deadline();
+        let a = self.cache.next_expiry().map(|t| Time(t.0));
         let b = self.pending.values().map(|p| p.deadline).min();
         match (a, b) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -292,6 +367,7 @@ impl Lma {
     ///
     /// IPsec (step 1) is the shell's job: it passes only authenticated messages.
     pub fn handle_message(&mut self, src: Ipv6Addr, dst: Ipv6Addr, msg: &MhRepr, now: Now) {
+        self.last_mono = self.last_mono.max(Millis(now.mono.0));
         self.counters.count(Direction::Rx, msg);
         match msg {
             // Step 3: no Home Address option is required; nothing to check.
@@ -300,13 +376,23 @@ impl Lma {
         }
     }
 
-    /// Run due timers.
+    /// Run due timers: lifetime expiry and MinDelayBeforeBCEDelete (the
+    /// cache's deadlines), MaxDelayBeforeNewBCEAssign (parked requests).
     pub fn handle_timeout(&mut self, now: Now) {
-        while let Some((at, key)) = self.cache.pop_due(now.mono) {
-            match key {
-                TimerKey::Expiry(id) => self.on_expiry_timer(id, at, now),
-                TimerKey::Delete(id) => self.on_delete_timer(id, at, now),
+        self.last_mono = self.last_mono.max(Millis(now.mono.0));
+        let mut due = self.cache.expire(Millis(now.mono.0));
+        // Deadline order, lifetime expiries before deletions, then by id.
+        due.sort_by_key(|(id, e)| (e.expires_at, e.state != BceState::Active, session_of(*id)));
+        for (id, entry) in due {
+            let session = session_of(id);
+            if entry.state == BceState::Active {
+                self.actions.push_back(Action::RemoveBinding {
+                    session,
+                    hnps: entry.home_network_prefixes.iter().map(net_of).collect(),
+                    reason: RemoveReason::Expired,
+                });
             }
+            self.entry_deleted(session, &entry, now);
         }
         let due: Vec<SessionId> = self
             .pending
@@ -322,53 +408,28 @@ impl Lma {
         }
     }
 
-    fn on_expiry_timer(&mut self, id: SessionId, at: Time, now: Now) {
-        if !self.cache.consume_expiry(id, at) {
-            return; // stale entry: a later one is live
-        }
-        let Some(entry) = self.cache.get(id) else {
-            return;
-        };
-        if entry.state != BindingState::Active {
-            return;
-        }
-        if entry.expires > now.mono {
-            // Refreshed since: re-arm once at the new expiry (lazy rescheduling).
-            let expires = entry.expires;
-            self.cache.schedule_expiry(id, expires);
-            return;
-        }
-        let hnps = entry.hnps.clone();
-        self.actions.push_back(Action::RemoveBinding {
-            session: id,
-            hnps,
-            reason: RemoveReason::Expired,
-        });
-        self.delete_entry(id, now);
-    }
-
-    fn on_delete_timer(&mut self, id: SessionId, at: Time, now: Now) {
-        let Some(entry) = self.cache.get(id) else {
-            return;
-        };
-        if entry.state != (BindingState::Deregistered { delete_at: at }) {
-            return;
-        }
-        self.delete_entry(id, now);
-    }
-
-    fn delete_entry(&mut self, id: SessionId, now: Now) {
-        if let Some(entry) = self.cache.remove(id) {
-            for p in &entry.hnps {
-                self.pool.release(*p);
-            }
-            self.actions
-                .push_back(Action::Event(Event::BindingDeleted { session: id }));
-        }
+    /// An entry left the cache: its prefixes go back to the pool.
+    fn entry_deleted(&mut self, id: SessionId, entry: &bindings::BindingCacheEntry, now: Now) {
+        self.release_prefixes(&entry.home_network_prefixes, Millis(now.mono.0));
+        self.actions
+            .push_back(Action::Event(Event::BindingDeleted { session: id }));
         if let Some(p) = self.pending.remove(&id) {
             // The candidate entry is gone without a de-registration: nothing
             // is left to wait for, so the parked request is a new session.
             self.initial_registration(&p.request, now);
+        }
+    }
+
+    /// Return prefixes to the pool; pinned ones stay taken (reserved).
+    fn release_prefixes(&mut self, prefixes: &[Prefix], now: Millis) {
+        let Some(pool) = self.pool.as_mut() else {
+            return;
+        };
+        for p in prefixes {
+            if !self.pinned.contains_key(p) {
+                // Prefixes from outside the pool were never taken from it.
+                let _ = pool.release(*p, now);
+            }
         }
     }
 
@@ -515,9 +576,9 @@ impl Lma {
         sequence: u16,
         now: Now,
     ) -> Result<(), (u8, Option<Timestamp>, u16)> {
-        let record = self.cache.mn_record(mn_id);
+        let record = self.cache.last_accepted(mn_id);
         if let Some(ts) = opts.timestamp {
-            let last = record.and_then(|r| r.last_timestamp);
+            let last = record.and_then(|r| r.0).map(Timestamp);
             if let Some(last) = last {
                 if ts < last {
                     return Err((
@@ -535,7 +596,7 @@ impl Lma {
             }
             Ok(())
         } else {
-            match record.and_then(|r| r.last_sequence) {
+            match record.and_then(|r| r.1) {
                 // RFC 6275 §9.5.1: only newer (mod 2^16) sequence numbers.
                 Some(last) if !seq_is_newer(sequence, last) => {
                     Err((status::SEQUENCE_NUMBER_OUT_OF_WINDOW, None, last))
@@ -558,54 +619,55 @@ impl Lma {
         for h in r.hnps.iter().filter(|h| !h.is_all_zero()) {
             any_non_zero = true;
             if found.is_none() {
-                found = hnp_net(h).and_then(|n| self.cache.by_prefix(&n));
+                found = hnp_prefix(h).and_then(|p| self.cache.by_prefix(&p));
             }
         }
+        let att = r.att.0;
+        let ll = r.link_layer_non_zero();
         if any_non_zero {
             // §5.4.1.1.
-            let Some(e) = found.and_then(|id| self.cache.get(id)) else {
+            let Some((id, e)) = found.and_then(|id| Some((id, self.cache.get(id)?))) else {
                 return ignore_or_new;
             };
-            if *e.mn_id != *r.mn_id {
+            if e.mn_id.as_bytes() != &*r.mn_id {
                 return Lookup::Reject(status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
             }
-            let same_set = r.hnps.len() == e.hnps.len()
-                && r.hnps
-                    .iter()
-                    .all(|h| !h.is_all_zero() && hnp_net(h).is_some_and(|n| e.hnps.contains(&n)));
+            let same_set = r.hnps.len() == e.home_network_prefixes.len()
+                && r.hnps.iter().all(|h| {
+                    !h.is_all_zero()
+                        && hnp_prefix(h).is_some_and(|p| e.home_network_prefixes.contains(&p))
+                });
             if !same_set {
                 return Lookup::Reject(status::BCE_PBU_PREFIX_SET_DO_NOT_MATCH);
             }
-            let att_eq = e.access_technology == r.att;
-            let ll = r.link_layer_non_zero();
-            let update = (ll.is_some() && ll == e.link_layer_id.as_deref() && att_eq)
+            let att_eq = e.access_technology_type == att;
+            let update = (ll.is_some() && ll == ll_of(e) && att_eq)
                 || hi == HandoffIndicator::HANDOFF_BETWEEN_INTERFACES.0
                 || (ll.is_none()
-                    && e.link_layer_id.is_none()
+                    && e.mn_link_layer_id.is_none()
                     && att_eq
                     && hi == HandoffIndicator::HANDOFF_BETWEEN_MAGS.0)
-                || (e.proxy_coa == r.proxy_coa && att_eq);
+                || (e.proxy_coa == r.proxy_coa.octets() && att_eq);
             return if update {
-                Lookup::Existing(e.id)
+                Lookup::Existing(session_of(id))
             } else {
                 ignore_or_new
             };
         }
-        let sessions = self.cache.session_ids_of(&r.mn_id);
-        let only_one = if sessions.len() == 1 {
-            sessions.first().copied()
-        } else {
-            None
+        let mut sessions = self.cache.by_mn_id(&*r.mn_id);
+        let only_one = match (sessions.next(), sessions.next()) {
+            (Some(id), None) => Some(session_of(id)),
+            _ => None,
         };
-        if let Some(ll) = r.link_layer_non_zero() {
+        if let Some(ll) = ll {
             // §5.4.1.2.
-            let exact = sessions.iter().copied().find(|&id| {
-                self.cache.get(id).is_some_and(|e| {
-                    e.access_technology == r.att && e.link_layer_id.as_deref() == Some(ll)
-                })
+            let exact = self.cache.by_mn_id(&*r.mn_id).find(|&id| {
+                self.cache
+                    .get(id)
+                    .is_some_and(|e| e.access_technology_type == att && ll_of(e) == Some(ll))
             });
             if let Some(id) = exact {
-                return Lookup::Existing(id);
+                return Lookup::Existing(session_of(id));
             }
             match (hi, only_one) {
                 (2, Some(id)) => Lookup::Existing(id),
@@ -626,9 +688,9 @@ impl Lma {
         if !self.config.wait_for_deregistration {
             return Lookup::New;
         }
-        match self.cache.get(id) {
+        match self.cache.get(bce_of(id)) {
             // Already de-registered by the previous MAG: this is the update.
-            Some(e) if matches!(e.state, BindingState::Deregistered { .. }) => Lookup::Existing(id),
+            Some(e) if e.state != BceState::Active => Lookup::Existing(id),
             Some(_) => Lookup::Wait(id),
             None => Lookup::New,
         }
@@ -675,35 +737,41 @@ impl Lma {
             }
             MnDecision::NotEnabled => return self.reject_request(r, status::PROXY_REG_NOT_ENABLED),
         };
+        let mono = Millis(now.mono.0);
 
         // Step 3: requested NON_ZERO prefixes must be ours, free and authorised.
-        let mut hnps: Vec<Ipv6Net> = Vec::with_capacity(r.hnps.len().max(1));
+        let mut hnps: Vec<Prefix> = Vec::with_capacity(r.hnps.len().max(1));
         for h in r.hnps.iter().filter(|h| !h.is_all_zero()) {
-            let Ok(net) = Ipv6Net::new(h.prefix, h.prefix_len) else {
+            let authorised = hnp_prefix(h).filter(|p| {
+                self.may_assign(p, &r.mn_id, mn_policy.as_ref())
+                    && self.cache.by_prefix(p).is_none()
+                    && !hnps.contains(p)
+            });
+            let Some(p) = authorised else {
                 return self.reject_request(r, status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
             };
-            let net = net.trunc();
-            let authorised = self.pool.may_assign(&net, &r.mn_id, mn_policy.as_ref())
-                && self.cache.by_prefix(&net).is_none()
-                && !hnps.contains(&net);
-            if !authorised {
-                return self.reject_request(r, status::NOT_AUTHORIZED_FOR_HOME_NETWORK_PREFIX);
-            }
-            hnps.push(net);
+            hnps.push(p);
         }
-        // Steps 1–2: ALL_ZERO → allocate.
-        if r.hnps.iter().any(HnpValue::is_all_zero) {
-            let count = usize::from(self.policy.prefixes_per_session.max(1));
-            let cache = &self.cache;
-            let got = self.pool.allocate(
-                count,
-                mn_policy.as_ref(),
-                |p| cache.by_prefix(p).is_some(),
-                &mut hnps,
-            );
-            if !got {
-                return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
+        // Taken out of the pool so that no allocation hands them out too
+        // (pinned ones and those outside the pool are not in it).
+        let mut claimed = 0;
+        if let Some(pool) = self.pool.as_mut() {
+            for p in &hnps {
+                if !self.pinned.contains_key(p) && pool.claim(*p, mono).is_ok() {
+                    claimed += 1;
+                }
             }
+        }
+        let requested = hnps.len();
+        // Steps 1–2: ALL_ZERO → allocate.
+        if r.hnps.iter().any(HnpValue::is_all_zero)
+            && !self.allocate(mn_policy.as_ref(), &mut hnps, mono)
+        {
+            if claimed > 0 {
+                let taken = hnps[..requested].to_vec();
+                self.release_prefixes(&taken, mono);
+            }
+            return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
         }
 
         let tunnel_choice = self.choose_tunnel(r);
@@ -719,36 +787,98 @@ impl Lma {
             .grant_lifetime(lifetime_from_units(r.lifetime), mn_policy.as_ref());
         let units = lifetime_to_units(granted);
         let granted = lifetime_from_units(units);
-        let id = self.cache.next_id();
+        let id = session_of(self.cache.next_id());
         let link_local = match r.link_local {
             Some(a) if a.is_unspecified() => Some(generate_link_local(id)),
             other => other,
         };
-        let entry = BindingCacheEntry {
-            id,
-            mn_id: Box::from(&*r.mn_id),
-            link_layer_id: r.link_layer_non_zero().map(Box::from),
-            access_technology: r.att,
+        let mut entry = bindings::BindingCacheEntry::new(
+            MnIdentifier::new(&r.mn_id),
             hnps,
-            proxy_coa: r.proxy_coa,
-            link_local,
-            tunnel,
-            lifetime: granted,
-            expires: now.mono.saturating_add(granted),
-            registered_at: now.wall,
-            last_handoff_indicator: r.hi,
-            state: BindingState::Active,
-            expiry_scheduled: Time(u64::MAX),
-        };
-        self.cache.insert(entry);
-        self.record_accepted(r, now);
-        let entry_ref = self.cache.get(id);
-        if let Some(e) = entry_ref {
-            let spec = self.spec_of(e);
-            let hnps = e.hnps.clone();
-            self.actions.push_back(Action::InstallBinding(spec));
-            self.send_accept(r, tunnel_choice.status, units, &hnps, link_local, tunnel);
+            r.proxy_coa.octets(),
+            PeerId(0),
+            granted,
+            mono,
+        );
+        entry.mn_link_layer_id = r.link_layer_non_zero().map(LinkLayerId::new);
+        entry.link_local = link_local.map(|a| a.octets());
+        entry.encapsulation = encapsulation_of(tunnel);
+        entry.access_technology_type = r.att.0;
+        entry.handoff_indicator = r.hi.0;
+        entry.accepted_time_of_day = now.wall.0;
+        // §5.5 state is per MN: a further interface starts from the MN's.
+        if let Some((ts, seq)) = self.cache.last_accepted(&r.mn_id) {
+            (entry.pbu_timestamp, entry.sequence_number) = (ts, seq);
         }
+        let bce = match self.cache.insert(entry) {
+            Ok(bce) => bce,
+            Err(_) => {
+                // A prefix turned out bound after all (not reachable while the
+                // pool and the cache agree): refuse rather than steal it.
+                return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
+            }
+        };
+        self.record_accepted(r);
+        if let Some(e) = self.cache.get(bce) {
+            let spec = self.spec_of(id, e);
+            self.actions.push_back(Action::InstallBinding(spec));
+            let msg = accept_pba(
+                r,
+                tunnel_choice.status,
+                units,
+                &e.home_network_prefixes,
+                link_local,
+                tunnel,
+            );
+            self.send(r.dst, r.src, msg);
+        }
+    }
+
+    /// Whether `p` may be assigned to `mn_id` on request (§5.3.2 step 3): one
+    /// of its own static prefixes, or — for an MN without static prefixes —
+    /// a pool prefix that is not pinned to another MN.
+    fn may_assign(&self, p: &Prefix, mn_id: &[u8], mn: Option<&MnPolicy>) -> bool {
+        if let Some(mp) = mn.filter(|mp| !mp.prefixes.is_empty()) {
+            return mp.prefixes.iter().any(|s| prefix_of(&s.trunc()) == *p);
+        }
+        p.len() == self.assign_len
+            && self.block.contains(&Ipv6Addr::from(p.addr()))
+            && self.pinned.get(p).is_none_or(|owner| **owner == *mn_id)
+    }
+
+    /// Steps 1–2: the MN's static prefixes that are not bound, or
+    /// `prefixes_per_session` from the pool; false (and nothing taken) if
+    /// none can be had (→ 130).
+    fn allocate(&mut self, mn: Option<&MnPolicy>, out: &mut Vec<Prefix>, now: Millis) -> bool {
+        let before = out.len();
+        if let Some(mp) = mn.filter(|mp| !mp.prefixes.is_empty()) {
+            for net in &mp.prefixes {
+                let p = prefix_of(&net.trunc());
+                if self.cache.by_prefix(&p).is_none() && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+            return out.len() > before;
+        }
+        let count = usize::from(self.policy.prefixes_per_session.max(1));
+        let Some(pool) = self.pool.as_mut() else {
+            return false;
+        };
+        while out.len() - before < count {
+            match pool.allocate(now) {
+                // Pinned prefixes are claimed when pinned; one freed before
+                // its pin took effect stays taken (reserved) here.
+                Ok(p) if self.pinned.contains_key(&p) => {}
+                Ok(p) => out.push(p),
+                Err(_) => {
+                    for p in out.drain(before..) {
+                        let _ = pool.release(p, now);
+                    }
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// §5.3.3 / §5.3.4, and a re-registration inside the §5.3.5 wait.
@@ -763,7 +893,9 @@ impl Lma {
         let units = lifetime_to_units(granted);
         let granted = lifetime_from_units(units);
         let choice = self.choose_tunnel(r);
-        let new_uplink = match (choice.gre, self.cache.get(id).map(|e| e.tunnel)) {
+        let bce = bce_of(id);
+        let current = self.cache.get(bce).map(|e| tunnel_of(e.encapsulation));
+        let new_uplink = match (choice.gre, current) {
             (
                 Some(Some(_)),
                 Some(TunnelKind::Gre {
@@ -774,68 +906,81 @@ impl Lma {
             (Some(Some(_)), _) => Some(self.alloc_gre_key()),
             _ => None,
         };
-        let Some(e) = self.cache.get_mut(id) else {
-            return;
-        };
-        let was_deregistered = matches!(e.state, BindingState::Deregistered { .. });
-        let before = (e.proxy_coa, e.tunnel);
-        e.proxy_coa = r.proxy_coa;
-        e.access_technology = r.att;
-        if let Some(ll) = r.link_layer_non_zero() {
-            if e.link_layer_id.as_deref() != Some(ll) {
-                e.link_layer_id = Some(Box::from(ll));
-            }
-        }
-        e.tunnel = match choice.gre {
+        let tunnel = match choice.gre {
             None => TunnelKind::Ip6Ip6,
             Some(downlink_key) => TunnelKind::Gre {
                 downlink_key,
                 uplink_key: new_uplink,
             },
         };
-        e.lifetime = granted;
-        e.expires = now.mono.saturating_add(granted);
-        e.last_handoff_indicator = r.hi;
-        e.registered_at = now.wall;
-        e.state = BindingState::Active;
-        // §5.3.6: ALL_ZERO → the BCE's LLA (generated if it has none); NON_ZERO → store.
-        let link_local = match r.link_local {
-            None => None,
-            Some(a) if a.is_unspecified() => {
-                let lla = *e.link_local.get_or_insert_with(|| generate_link_local(id));
-                Some(lla)
+        let mono = Millis(now.mono.0);
+        let updated = self.cache.modify(bce, |e| {
+            let was_deregistered = e.state != BceState::Active;
+            let before = (e.proxy_coa, e.encapsulation);
+            e.proxy_coa = r.proxy_coa.octets();
+            e.access_technology_type = r.att.0;
+            if let Some(ll) = r.link_layer_non_zero() {
+                if ll_of(e) != Some(ll) {
+                    e.mn_link_layer_id = Some(LinkLayerId::new(ll));
+                }
             }
-            Some(a) => {
-                e.link_local = Some(a);
-                Some(a)
-            }
+            e.encapsulation = encapsulation_of(tunnel);
+            e.lifetime = granted;
+            e.expires_at = mono + granted;
+            e.handoff_indicator = r.hi.0;
+            e.accepted_at = mono;
+            e.accepted_time_of_day = now.wall.0;
+            e.state = BceState::Active;
+            // §5.3.6: ALL_ZERO → the BCE's LLA (generated if it has none); NON_ZERO → store.
+            let link_local = match r.link_local {
+                None => None,
+                Some(a) if a.is_unspecified() => {
+                    let lla = *e
+                        .link_local
+                        .get_or_insert_with(|| generate_link_local(id).octets());
+                    Some(Ipv6Addr::from(lla))
+                }
+                Some(a) => {
+                    e.link_local = Some(a.octets());
+                    Some(a)
+                }
+            };
+            let changed = before != (e.proxy_coa, e.encapsulation);
+            (was_deregistered, changed, link_local)
+        });
+        let Ok((was_deregistered, changed, link_local)) = updated else {
+            return;
         };
-        let changed = before != (e.proxy_coa, e.tunnel);
-        let tunnel = e.tunnel;
-        let expires = e.expires;
-        self.cache.ensure_expiry_timer(id, expires);
-        self.record_accepted(r, now);
-        let Some(e) = self.cache.get(id) else {
+        self.record_accepted(r);
+        let Some(e) = self.cache.get(bce) else {
             return;
         };
         if was_deregistered {
-            let spec = self.spec_of(e);
+            let spec = self.spec_of(id, e);
             self.actions.push_back(Action::InstallBinding(spec));
         } else if changed {
             // Handoff: routes move to the new MAG's tunnel (§5.3.4 steps 2–4).
-            let spec = self.spec_of(e);
+            let spec = self.spec_of(id, e);
             self.actions.push_back(Action::UpdateBinding(spec));
         }
-        let msg = accept_pba(r, choice.status, units, &e.hnps, link_local, tunnel);
+        let msg = accept_pba(
+            r,
+            choice.status,
+            units,
+            &e.home_network_prefixes,
+            link_local,
+            tunnel,
+        );
         self.send(r.dst, r.src, msg);
     }
 
     /// §5.3.5.
     fn deregistration(&mut self, r: &Request<'_>, id: SessionId, now: Now) {
-        let Some(e) = self.cache.get_mut(id) else {
+        let bce = bce_of(id);
+        let Some(e) = self.cache.get(bce) else {
             return;
         };
-        if e.proxy_coa != r.proxy_coa {
+        if e.proxy_coa != r.proxy_coa.octets() {
             // Step 1: from a MAG that no longer owns the binding (a late
             // de-registration after handoff): ignore.
             self.counters
@@ -844,28 +989,39 @@ impl Lma {
         }
         let link_local = match r.link_local {
             None => None,
-            Some(a) if a.is_unspecified() => e.link_local,
+            Some(a) if a.is_unspecified() => e.link_local.map(Ipv6Addr::from),
             Some(a) => Some(a),
         };
-        let tunnel = e.tunnel;
-        let hnps = e.hnps.clone();
-        let first = e.state == BindingState::Active;
-        if first {
-            let delete_at = now
-                .mono
-                .saturating_add(self.config.min_delay_before_bce_delete);
-            e.state = BindingState::Deregistered { delete_at };
-            e.lifetime = Duration::ZERO;
-            self.cache.schedule_delete(id, delete_at);
+        let tunnel = tunnel_of(e.encapsulation);
+        if e.state == BceState::Active {
+            let delete_at = Millis(now.mono.0) + self.config.min_delay_before_bce_delete;
+            let _ = self.cache.modify(bce, |e| {
+                e.state = BceState::PendingDelete;
+                e.expires_at = delete_at;
+                e.lifetime = Duration::ZERO;
+            });
             // Data SHOULD be dropped during the wait: forwarding goes now.
+            let hnps = self.cache.get(bce).map_or_else(Vec::new, |e| {
+                e.home_network_prefixes.iter().map(net_of).collect()
+            });
             self.actions.push_back(Action::RemoveBinding {
                 session: id,
-                hnps: hnps.clone(),
+                hnps,
                 reason: RemoveReason::Deregistered,
             });
         }
-        self.record_accepted(r, now);
-        self.send_accept(r, status::ACCEPTED, 0, &hnps, link_local, tunnel);
+        self.record_accepted(r);
+        if let Some(e) = self.cache.get(bce) {
+            let msg = accept_pba(
+                r,
+                status::ACCEPTED,
+                0,
+                &e.home_network_prefixes,
+                link_local,
+                tunnel,
+            );
+            self.send(r.dst, r.src, msg);
+        }
 
         // A request parked on this entry (HI = 4) now updates it (§5.4.1.2 step 4).
         if let Some(p) = self.pending.remove(&id) {
@@ -873,43 +1029,20 @@ impl Lma {
         }
     }
 
-    fn record_accepted(&mut self, r: &Request<'_>, now: Now) {
-        let _ = now;
-        let rec = self.cache.mn_record_mut(&r.mn_id);
-        if let Some(rec) = rec {
-            match r.timestamp {
-                Some(ts) => {
-                    if rec.last_timestamp.is_none_or(|l| ts > l) {
-                        rec.last_timestamp = Some(ts);
-                    }
-                }
-                None => rec.last_sequence = Some(r.sequence),
-            }
-        }
+    fn record_accepted(&mut self, r: &Request<'_>) {
+        self.cache
+            .record_accepted(&r.mn_id, r.timestamp.map(|t| t.0), r.sequence);
     }
 
-    fn spec_of(&self, e: &BindingCacheEntry) -> BindingSpec {
+    fn spec_of(&self, id: SessionId, e: &bindings::BindingCacheEntry) -> BindingSpec {
         BindingSpec {
-            session: e.id,
-            hnps: e.hnps.clone(),
+            session: id,
+            hnps: e.home_network_prefixes.iter().map(net_of).collect(),
             local: self.config.address,
-            remote: e.proxy_coa,
-            tunnel: e.tunnel,
+            remote: Ipv6Addr::from(e.proxy_coa),
+            tunnel: tunnel_of(e.encapsulation),
             lifetime: e.lifetime,
         }
-    }
-
-    fn send_accept(
-        &mut self,
-        r: &Request<'_>,
-        code: u8,
-        lifetime: u16,
-        hnps: &[Ipv6Net],
-        link_local: Option<Ipv6Addr>,
-        tunnel: TunnelKind,
-    ) {
-        let msg = accept_pba(r, code, lifetime, hnps, link_local, tunnel);
-        self.send(r.dst, r.src, msg);
     }
 
     fn reject_request(&mut self, r: &Request<'_>, code: u8) {
@@ -1007,7 +1140,7 @@ fn accept_pba(
     r: &Request<'_>,
     code: u8,
     lifetime: u16,
-    hnps: &[Ipv6Net],
+    hnps: &[Prefix],
     link_local: Option<Ipv6Addr>,
     tunnel: TunnelKind,
 ) -> MhRepr {
@@ -1060,10 +1193,10 @@ fn build_pba(
                 prefix: h.prefix,
             }))
         }
-        PbaPrefixes::Assigned(nets) => {
-            options.extend(nets.iter().map(|n| MobilityOption::HomeNetworkPrefix {
-                prefix_len: n.prefix_len(),
-                prefix: n.network(),
+        PbaPrefixes::Assigned(prefixes) => {
+            options.extend(prefixes.iter().map(|p| MobilityOption::HomeNetworkPrefix {
+                prefix_len: p.len(),
+                prefix: Ipv6Addr::from(p.addr()),
             }))
         }
     }

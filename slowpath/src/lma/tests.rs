@@ -35,50 +35,56 @@ fn generated_link_local_is_link_local_and_per_session() {
     assert_eq!(&a.segments()[1..4], &[0, 0, 0]);
 }
 
-#[test]
-fn refresh_does_not_grow_the_timer_queue() {
-    let mut lma = Lma::new(
+fn lma() -> Lma {
+    Lma::new(
         LmaConfig::new(
             "2001:db8:aaaa::1".parse().unwrap(),
             "2001:db8:1000::/48".parse().unwrap(),
         ),
         LmaPolicy::default(),
-    );
-    let src: Ipv6Addr = "2001:db8:ffff::1".parse().unwrap();
-    let dst = lma.config().address;
-    let pbu = |seq: u16, hnp: Ipv6Addr, hi: u8| {
-        MhRepr::BindingUpdate(BindingUpdate {
-            sequence: seq,
-            flags: crate::wire::BindingUpdateFlags {
-                ack: true,
-                proxy: true,
-                ..Default::default()
+    )
+}
+
+fn pbu(mn: &[u8], seq: u16, hnp: Ipv6Addr, hi: u8, lifetime: u16) -> MhRepr {
+    MhRepr::BindingUpdate(BindingUpdate {
+        sequence: seq,
+        flags: crate::wire::BindingUpdateFlags {
+            ack: true,
+            proxy: true,
+            ..Default::default()
+        },
+        lifetime,
+        options: vec![
+            MobilityOption::MnIdentifier {
+                subtype: 1,
+                identifier: mn.to_vec(),
             },
-            lifetime: 10,
-            options: vec![
-                MobilityOption::MnIdentifier {
-                    subtype: 1,
-                    identifier: b"mn@x".to_vec(),
-                },
-                MobilityOption::HomeNetworkPrefix {
-                    prefix_len: 64,
-                    prefix: hnp,
-                },
-                MobilityOption::HandoffIndicator(HandoffIndicator(hi)),
-                MobilityOption::AccessTechnologyType(AccessTechnologyType(4)),
-            ],
-        })
-    };
+            MobilityOption::HomeNetworkPrefix {
+                prefix_len: 64,
+                prefix: hnp,
+            },
+            MobilityOption::HandoffIndicator(HandoffIndicator(hi)),
+            MobilityOption::AccessTechnologyType(AccessTechnologyType(4)),
+        ],
+    })
+}
+
+const MAG: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, 1);
+
+#[test]
+fn refreshes_move_expiry_to_the_last_one() {
+    // The queue-size side of this (a refresh queues nothing) is asserted
+    // on `bindings::BindingCache` itself.
+    let mut lma = lma();
+    let dst = lma.config().address;
     let t0 = Now::new(0, 1_700_000_000_000);
-    lma.handle_message(src, dst, &pbu(1, Ipv6Addr::UNSPECIFIED, 1), t0);
+    lma.handle_message(MAG, dst, &pbu(b"mn@x", 1, Ipv6Addr::UNSPECIFIED, 1, 10), t0);
     let hnp = lma.bindings().next().unwrap().hnps[0].network();
-    let queued = lma.cache.timers_len();
     for i in 0..50u16 {
         let now = Now::new(u64::from(i) * 100, 1_700_000_000_000 + u64::from(i) * 100);
-        lma.handle_message(src, dst, &pbu(2 + i, hnp, 5), now);
+        lma.handle_message(MAG, dst, &pbu(b"mn@x", 2 + i, hnp, 5, 10), now);
         lma.handle_timeout(now);
     }
-    assert_eq!(lma.cache.timers_len(), queued);
     // The live timer still fires at the last refresh's expiry (40 s later).
     let last = Now::new(4_900, 1_700_000_004_900);
     let before = Now::new(4_900 + 39_999, 0);
@@ -89,38 +95,82 @@ fn refresh_does_not_grow_the_timer_queue() {
 }
 
 #[test]
-fn slab_slot_reuse_does_not_resurrect_stale_ids() {
-    let mut cache = Cache::default();
-    let mk = |id: SessionId, mn: &[u8], hnp: &str| BindingCacheEntry {
-        id,
-        mn_id: Box::from(mn),
-        link_layer_id: None,
-        access_technology: AccessTechnologyType(4),
-        hnps: vec![hnp.parse().unwrap()],
-        proxy_coa: Ipv6Addr::LOCALHOST,
-        link_local: None,
-        tunnel: TunnelKind::Ip6Ip6,
-        lifetime: Duration::from_secs(10),
-        expires: Time(10_000),
-        registered_at: Timestamp(0),
-        last_handoff_indicator: HandoffIndicator(1),
-        state: BindingState::Active,
-        expiry_scheduled: Time(u64::MAX),
-    };
-    let a = cache.next_id();
-    assert_eq!(cache.next_id(), a, "reserved until inserted");
-    cache.insert(mk(a, b"a", "2001:db8::/64"));
-    assert!(cache.remove(a).is_some());
-    let b = cache.next_id();
-    cache.insert(mk(b, b"b", "2001:db8:0:1::/64"));
-    assert_ne!(a, b);
-    assert!(cache.get(a).is_none());
-    assert!(cache.remove(a).is_none());
-    assert_eq!(cache.get(b).map(|e| &*e.mn_id), Some(&b"b"[..]));
-    assert_eq!(cache.len(), 1);
-    assert_eq!(cache.session_ids_of(b"a"), &[] as &[SessionId]);
+fn deleted_session_ids_stay_dead_when_the_slot_is_reused() {
+    let mut lma = lma();
+    let dst = lma.config().address;
+    let t0 = Now::new(0, 1_700_000_000_000);
+    lma.handle_message(MAG, dst, &pbu(b"a", 1, Ipv6Addr::UNSPECIFIED, 1, 10), t0);
+    let a = lma.bindings().next().unwrap();
+    lma.handle_timeout(Now::new(40_000, 0));
+    assert!(lma.is_empty());
+    let t1 = Now::new(40_001, 1_700_000_040_001);
+    lma.handle_message(MAG, dst, &pbu(b"b", 1, Ipv6Addr::UNSPECIFIED, 1, 10), t1);
+    let b = lma.bindings().next().unwrap();
+    assert_ne!(a.id, b.id);
+    assert!(lma.binding(a.id).is_none());
     assert_eq!(
-        cache.by_prefix(&"2001:db8:0:1::/64".parse().unwrap()),
-        Some(b)
+        lma.binding(b.id).map(|e| e.mn_id),
+        Some(Box::from(&b"b"[..]))
     );
+    assert!(lma.bindings_of(b"a").is_empty());
+    assert_eq!(lma.binding_by_prefix(&b.hnps[0]).map(|e| e.id), Some(b.id));
+}
+
+#[test]
+fn pinned_prefixes_follow_policy_changes() {
+    use crate::policy::{MnAuthorization, MnPolicy};
+    let pinned: Ipv6Net = "2001:db8:1000::/64".parse().unwrap();
+    let store = |prefixes: Vec<Ipv6Net>| LmaPolicy {
+        mobile_nodes: MnAuthorization::Store(
+            [
+                (
+                    b"owner".to_vec(),
+                    MnPolicy {
+                        enabled: true,
+                        prefixes,
+                        ..MnPolicy::default()
+                    },
+                ),
+                (
+                    b"other".to_vec(),
+                    MnPolicy {
+                        enabled: true,
+                        ..MnPolicy::default()
+                    },
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+        ..LmaPolicy::default()
+    };
+    let mut lma = Lma::new(
+        LmaConfig::new(
+            "2001:db8:aaaa::1".parse().unwrap(),
+            "2001:db8:1000::/63".parse().unwrap(),
+        ),
+        store(vec![pinned]),
+    );
+    let dst = lma.config().address;
+    let now = Now::new(0, 1_700_000_000_000);
+    // The pinned first prefix of the pool is skipped for another MN.
+    lma.handle_message(
+        MAG,
+        dst,
+        &pbu(b"other", 1, Ipv6Addr::UNSPECIFIED, 1, 10),
+        now,
+    );
+    let got = lma.bindings_of(b"other")[0].hnps[0];
+    assert_eq!(got, "2001:db8:1000:1::/64".parse::<Ipv6Net>().unwrap());
+    assert_eq!(lma.prefix_pool().map(|p| p.allocated()), Some(2));
+    // Unpinned (the owner has no static prefix any more): free for anyone.
+    lma.set_policy(store(vec![]));
+    assert_eq!(lma.prefix_pool().map(|p| p.allocated()), Some(1));
+    lma.handle_message(
+        MAG,
+        dst,
+        &pbu(b"owner", 1, Ipv6Addr::UNSPECIFIED, 1, 10),
+        now,
+    );
+    assert_eq!(lma.bindings_of(b"owner")[0].hnps[0], pinned);
 }
