@@ -23,7 +23,7 @@ use slowpath::timers::Now;
 use slowpath::wire::{AccessTechnologyType, HandoffIndicator};
 
 const LMA_ACCESS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x01, 0x01];
-const MAG1_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0a, 0x02];
+const MAG3_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0a, 0x04];
 const CN_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0c, 0xfe];
 const MN_ID: &str = "mn-obs@test";
 
@@ -85,7 +85,7 @@ fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
     }
 }
 
-/// A Proxy Binding Update from MAG1 for a new MN, built by the MAG engine itself
+/// A Proxy Binding Update from a third MAG for a new MN, built by the MAG engine itself
 /// (sequence-number based, so it is still valid when `mobgw` reads it).
 fn pbu_frame(mag: Ipv6Addr, lma: Ipv6Addr) -> Vec<u8> {
     let mut cfg = MagConfig::new(mag, lma);
@@ -109,7 +109,7 @@ fn pbu_frame(mag: Ipv6Addr, lma: Ipv6Addr) -> Vec<u8> {
         if let Action::Send { dst, src, message } = act {
             let body = message.to_bytes(&src, &dst);
             let mut f = FrameSpec::new(src, dst);
-            f.src_mac = MAG1_MAC;
+            f.src_mac = MAG3_MAC;
             f.dst_mac = LMA_ACCESS_MAC;
             return f.raw(135, &body);
         }
@@ -248,7 +248,13 @@ fn check_dashboard(path: &Path, scraped: &BTreeSet<String>) {
         .join("|")
         .to_lowercase();
     for want in [
-        "port", "worker", "busy", "drops", "bindings", "signaling", "pbu",
+        "port",
+        "worker",
+        "busy",
+        "drops",
+        "bindings",
+        "signaling",
+        "pbu",
     ] {
         assert!(titles.contains(want), "a panel about {want}: {titles}");
     }
@@ -299,7 +305,9 @@ fn metrics_dashboard_and_show_on_a_running_lma() {
     let d = dir.path();
     let cn = a("2001:db8:200::fe");
     let lma = a("2001:db8:100::1");
-    let mag1 = a("2001:db8:100::2");
+    // Not a peer of the static bindings: the shell does not know those peer ids, and a
+    // signaled binding to the same address would take the address over.
+    let mag3 = a("2001:db8:100::4");
     std::fs::write(
         d.join("bindings.txt"),
         "binding 2001:db8:1000:1::/64 2001:db8:100::2 ip6ip6\n\
@@ -317,7 +325,7 @@ fn metrics_dashboard_and_show_on_a_running_lma() {
         down.push(f.udp(4000 + i, 5001, b"downlink payload"));
     }
     write_pcap(&d.join("down.pcap"), &down);
-    write_pcap(&d.join("pbu.pcap"), &[pbu_frame(mag1, lma)]);
+    write_pcap(&d.join("pbu.pcap"), &[pbu_frame(mag3, lma)]);
     let socket = d.join("run/ctl.sock");
     let cfg = format!(
         r#"[gateway]
@@ -394,7 +402,7 @@ socket = "{sock}"
     let signaled: Vec<&Value> = rows.iter().filter(|r| r["kind"] == "pmipv6").collect();
     assert_eq!(signaled.len(), 1, "{page}");
     assert_eq!(signaled[0]["mn_id"], MN_ID);
-    assert_eq!(signaled[0]["peer"], mag1.to_string());
+    assert_eq!(signaled[0]["peer"], mag3.to_string());
     assert_eq!(signaled[0]["state"], "active");
     assert!(
         signaled[0]["hnps"][0]
@@ -454,7 +462,10 @@ socket = "{sock}"
     );
     assert_eq!(v("mobgw_pbu_processing_seconds_count{}"), 1.0);
     let busy = v("mobgw_worker_busy_ratio{lcore=1}");
-    assert!(busy > 0.5 && busy <= 1.0, "busy under endless traffic: {busy}");
+    assert!(
+        busy > 0.5 && busy <= 1.0,
+        "busy under endless traffic: {busy}"
+    );
     assert!(v("mobgw_worker_cycles_per_packet{lcore=1}") > 0.0);
     let published = v("mobgw_table_published_generation{}");
     assert!(published >= 1.0);
@@ -464,6 +475,11 @@ socket = "{sock}"
         "the worker applied every generation"
     );
     assert_eq!(v("mobgw_port_rx_missed_total{port=core}"), 0.0);
+    assert_eq!(
+        v("mobgw_drops_total{reason=unknown_peer}"),
+        0.0,
+        "both static bindings keep forwarding"
+    );
 
     check_dashboard(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/grafana/mobgw.json"),
@@ -472,7 +488,10 @@ socket = "{sock}"
 
     // `mobgw show` tables.
     let text = show_ok(&socket, &["bindings"]);
-    assert!(text.lines().next().is_some_and(|l| l.starts_with("ROLE")), "{text}");
+    assert!(
+        text.lines().next().is_some_and(|l| l.starts_with("ROLE")),
+        "{text}"
+    );
     for want in [
         "2001:db8:1000:1::/64",
         "2001:db8:1000:2::/64",
@@ -483,16 +502,25 @@ socket = "{sock}"
         assert!(text.contains(want), "show bindings has {want}:\n{text}");
     }
     let one = show_json(&socket, &["bindings", "--mn-id", MN_ID]);
-    assert_eq!((one["matched"].as_u64(), one["total"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (one["matched"].as_u64(), one["total"].as_u64()),
+        (Some(1), Some(3))
+    );
     let by_prefix = show_json(&socket, &["bindings", "--prefix", "2001:db8:1000::/48"]);
     assert_eq!(by_prefix["matched"], 2, "{by_prefix}");
     let paged = show_ok(&socket, &["bindings", "--limit", "1"]);
     assert!(paged.contains("more: --offset 1"), "{paged}");
     let workers = show_ok(&socket, &["workers"]);
-    assert!(workers.contains("BUSY%") && workers.contains("CYCLES/PKT"), "{workers}");
+    assert!(
+        workers.contains("BUSY%") && workers.contains("CYCLES/PKT"),
+        "{workers}"
+    );
     assert!(workers.contains("encap"), "{workers}");
     let ports = show_ok(&socket, &["ports"]);
-    assert!(ports.contains("access") && ports.contains("core"), "{ports}");
+    assert!(
+        ports.contains("access") && ports.contains("core"),
+        "{ports}"
+    );
     let sig = show_ok(&socket, &["signaling"]);
     assert!(sig.contains("pbu") && sig.contains("pba"), "{sig}");
     assert!(sig.contains("pbu processing: 1 timed"), "{sig}");
@@ -527,9 +555,17 @@ socket = "{sock}"
             .any(|l| l.starts_with("  lcore 1: busy ") && l.contains("cycles/pkt")),
         "{all}"
     );
-    assert!(out.iter().any(|l| l.starts_with("  bindings: lma static 2, lma pmipv6 1")), "{all}");
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with("  bindings: lma static 2, lma pmipv6 1")),
+        "{all}"
+    );
     assert!(out.iter().any(|l| l.starts_with("  signaling: ")), "{all}");
     assert!(all.contains("mobgw: stopped; final counters:"), "{all}");
+    // The last live block, for `--nocapture` readers.
+    if let Some(i) = out.iter().rposition(|l| l.starts_with("port ")) {
+        eprintln!("{}", out[i.saturating_sub(1)..].join("\n"));
+    }
 
     // Gone: the socket file is removed, and `show` says so and fails.
     assert!(!socket.exists(), "the control socket is removed on exit");
