@@ -17,7 +17,7 @@ APT_PACKAGES=(
   libdpdk-dev dpdk dpdk-dev clang libclang-dev pkg-config libpcap-dev
   iproute2 iputils-ping ethtool tshark python3 python3-pip
 )
-PY_MODULES=(scapy:scapy prometheus_client:prometheus_client) # import-name:pip-name
+PY_MODULES=(scapy:scapy prometheus_client:prometheus_client matplotlib:matplotlib) # import-name:pip-name
 RUST_COMPONENTS=(rustfmt:fmt clippy:clippy)                  # component:cargo-subcommand
 DPDK_MIN=22.11
 

@@ -65,6 +65,8 @@ pub struct Sample {
     pub actions: Option<String>,
     /// Seconds from spawn to the first rate line (start-up, table load).
     pub startup_s: f64,
+    /// mobgw's final "benchmark churn: ..." line (update storm).
+    pub churn: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -101,6 +103,8 @@ pub struct VariantResult {
     pub startup_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub churn: Option<String>,
 }
 
 pub struct Runner {
@@ -166,6 +170,7 @@ impl Runner {
                     rss_mib: ss.iter().filter_map(|s| s.rss_mib).reduce(f64::max),
                     startup_s: last.and_then(|s| s.rss_mib.map(|_| s.startup_s)),
                     actions: last.and_then(|s| s.actions.clone()),
+                    churn: last.and_then(|s| s.churn.clone()),
                 }
             })
             .collect())
@@ -207,9 +212,16 @@ impl Runner {
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("spawning {}", v.label()))?;
-        let got = self.collect(&mut proc, v);
+        let (tx, rx) = mpsc::channel();
+        let got = self.collect(&mut proc, v, tx, &rx);
         stop(&mut proc);
         let mut sample = got?;
+        // The final block, printed on SIGINT.
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+            if let Some(c) = line.trim().strip_prefix("benchmark churn: ") {
+                sample.churn = Some(c.to_string());
+            }
+        }
         if self.interrupted.load(Ordering::Relaxed) {
             bail!("interrupted");
         }
@@ -242,9 +254,14 @@ impl Runner {
     }
 
     /// Reads the rate lines until `seconds` after the first one.
-    fn collect(&self, proc: &mut Child, v: &Variant) -> Result<Sample> {
+    fn collect(
+        &self,
+        proc: &mut Child,
+        v: &Variant,
+        tx: mpsc::Sender<String>,
+        rx: &mpsc::Receiver<String>,
+    ) -> Result<Sample> {
         let stdout = proc.stdout.take().context("stdout")?;
-        let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if tx.send(line).is_err() {
@@ -309,6 +326,7 @@ impl Runner {
             rss_mib: rss,
             actions,
             startup_s,
+            churn: None,
         })
     }
 }

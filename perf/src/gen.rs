@@ -151,7 +151,7 @@ impl Spec {
     }
 
     /// The MAG holding prefix `p`.
-    fn mag_of(&self, p: u64) -> u32 {
+    pub fn mag_of(&self, p: u64) -> u32 {
         // range_start is monotonic: the last j whose start is <= p.
         let (mut lo, mut hi) = (0u32, self.mags);
         while hi - lo > 1 {

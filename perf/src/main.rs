@@ -4,6 +4,7 @@
 
 mod bench;
 mod gen;
+mod kernel;
 
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,9 @@ enum Command {
     },
     /// Run testpmd (io) and mobgw on identical vdevs, taking turns, and compare.
     Run(RunArgs),
+    /// The same downlink encapsulation by the Linux kernel (ip6tnl, else seg6
+    /// encap.red) between network namespaces, per core, beside mobgw's rate.
+    Kernel(kernel::KernelArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -345,6 +349,11 @@ fn print_report(r: &Report, json: bool, header: bool) -> Result<()> {
             v.ratio.max
         );
     }
+    for v in &r.variants {
+        if let Some(c) = &v.churn {
+            println!("{:<15} {} churn: {c}", r.scenario, v.label);
+        }
+    }
     if let Some(s) = &r.storm_vs_quiet {
         println!(
             "{:<15} storm/quiet {:.3} / {:.3} / {:.3}",
@@ -499,6 +508,7 @@ fn main() {
             })
         }
         Command::Run(a) => run_bench(a, interrupted),
+        Command::Kernel(a) => kernel::run(a, interrupted),
     };
     if let Err(e) = r {
         eprintln!("mobgw-perf: error: {e:#}");
