@@ -289,7 +289,7 @@ fn build_shell(
         .map(|r| Arc::clone(&r.inject))
         .context("no worker to inject through")?;
     let routes = launched.routes.clone().unwrap_or_default();
-    Ok(Shell::new(
+    let mut shell = Shell::new(
         engine,
         ports,
         routes,
@@ -298,7 +298,14 @@ fn build_shell(
         pool,
         inject,
         cfg.gateway.node_id.clone(),
-    ))
+    );
+    if let Some(m) = &cfg.mag {
+        shell.set_mn_reachable_time(match m.mn_reachable_time_s {
+            0 => None,
+            s => Some(Duration::from_secs(s)),
+        });
+    }
+    Ok(shell)
 }
 
 fn join_or_none(v: &[String]) -> String {

@@ -86,6 +86,8 @@ pub struct ShellStats {
     pub mh_bad: u64,
     pub mh_out: u64,
     pub unresolved_drops: u64,
+    /// MAG: MNs detached after failing reachability probes.
+    pub mn_detached: u64,
     pub inject_drops: u64,
     pub neighbors_learned: u64,
     pub ignored: u64,
@@ -133,6 +135,26 @@ struct PendingTx {
     queued: Instant,
 }
 
+/// Reachability of an attached MN, probed by Neighbor Unreachability
+/// Detection (RFC 4861 §7.3): how the MAG notices that an MN left its access
+/// link when the link layer tells it nothing (RFC 5213 §6.9.1.1).
+#[derive(Debug)]
+struct MnProbe {
+    mac: [u8; 6],
+    /// The MN's link-local address (its Router Solicitation's source).
+    addr: Ipv6Addr,
+    next: Instant,
+    unanswered: u8,
+}
+
+/// Unanswered unicast Neighbor Solicitations before the MN counts as gone
+/// (RFC 4861 MAX_UNICAST_SOLICIT).
+const MN_MAX_PROBES: u8 = 3;
+/// Between those solicitations (RFC 4861 RETRANS_TIMER).
+const MN_PROBE_RETRANS: Duration = Duration::from_secs(1);
+/// Default time an MN may be silent before the first probe.
+pub const DEFAULT_MN_REACHABLE: Duration = Duration::from_secs(5);
+
 /// Installed forwarding state of one session, to undo it.
 #[derive(Debug, Clone)]
 struct Installed {
@@ -166,6 +188,11 @@ pub struct Shell {
     node_id: String,
     icmp_tokens: f64,
     icmp_bucket_at: Instant,
+    /// MAG: attached MNs under reachability probing, and how long one may be
+    /// silent before probing starts (`None`: detachment detection off).
+    mn_probes: HashMap<slowpath::action::SessionId, MnProbe>,
+    mn_reachable: Option<Duration>,
+    next_probe_scan: Instant,
     /// MTU announced in Packet Too Big: the smallest link MTU less the
     /// largest tunnel overhead (IPv6 + GRE with key, 48 octets).
     tunnel_mtu: u32,
@@ -216,7 +243,17 @@ impl Shell {
             icmp_tokens: ICMP_ERROR_BURST,
             icmp_bucket_at: Instant::now(),
             tunnel_mtu: 1500 - 48,
+            mn_probes: HashMap::new(),
+            mn_reachable: Some(DEFAULT_MN_REACHABLE),
+            next_probe_scan: Instant::now(),
         }
+    }
+
+    /// MAG: how long an attached MN may go unconfirmed before it is probed
+    /// (then detached after [`MN_MAX_PROBES`] unanswered probes); `None`
+    /// turns detachment detection off.
+    pub fn set_mn_reachable_time(&mut self, t: Option<Duration>) {
+        self.mn_reachable = t;
     }
 
     fn now(&self) -> Now {
@@ -293,6 +330,7 @@ impl Shell {
         busy |= self.run_actions();
         self.release_held();
         self.retry_solicits();
+        busy |= self.probe_mns();
         let _ = self.publisher.flush();
         busy
     }
@@ -421,6 +459,7 @@ impl Shell {
                 lladdr,
             }) => {
                 self.stats.ns_in += 1;
+                self.mn_alive(port, src_mac);
                 if let Some(ll) = lladdr.and_then(mac_of) {
                     if !src.is_unspecified() {
                         self.learn(src, ll, port);
@@ -458,6 +497,7 @@ impl Shell {
             }) => {
                 self.stats.na_in += 1;
                 let mac = lladdr.and_then(mac_of).unwrap_or(src_mac);
+                self.mn_alive(port, src_mac);
                 if self.on_link(port, &target_addr) {
                     self.learn(target_addr, mac, port);
                 }
@@ -465,7 +505,7 @@ impl Shell {
             Icmpv6Repr::Ndisc(NdiscRepr::RouterSolicit { lladdr }) => {
                 self.stats.rs_in += 1;
                 let mac = lladdr.and_then(mac_of).unwrap_or(src_mac);
-                self.router_solicitation(port, mac);
+                self.router_solicitation(port, mac, src);
             }
             Icmpv6Repr::EchoRequest {
                 ident,
@@ -509,7 +549,7 @@ impl Shell {
 
     /// MAG: a Router Solicitation on the access link is an attach of a new
     /// MN, or a solicitation of a known one (RFC 5213 §6.9.1.1, §6.9.2).
-    fn router_solicitation(&mut self, port: u16, mac: [u8; 6]) {
+    fn router_solicitation(&mut self, port: u16, mac: [u8; 6], src: Ipv6Addr) {
         let now = self.now();
         let node = self.node_id.clone();
         let Engine::Mag(m) = &mut self.engine else {
@@ -520,9 +560,17 @@ impl Shell {
             self.stats.ignored += 1;
             return;
         }
+        // The MN's link-local address, probed while it stays attached; an
+        // RS from :: (RFC 4861 §6.3.7) leaves the EUI-64 one (RFC 4291 App. A).
+        let mn_addr = if src.is_unicast_link_local() {
+            src
+        } else {
+            crate::dataplane::link_local_from_mac(mac)
+        };
         if let Some(id) = m.by_mac.get(&mac).copied() {
             if m.mag.session(id).is_some() {
                 m.mag.router_solicitation(id);
+                self.watch_mn(id, mac, mn_addr);
                 self.run_actions();
                 return;
             }
@@ -546,7 +594,113 @@ impl Shell {
         m.by_mac.insert(mac, id);
         m.mac_of.insert(id, mac);
         tracing::info!(node = %node, mn = %fmt_mac(&mac), session = id.0, "mobile node attached");
+        self.watch_mn(id, mac, mn_addr);
         self.run_actions();
+    }
+
+    /// Starts (or restarts) the reachability watch of an attached MN.
+    fn watch_mn(&mut self, id: slowpath::action::SessionId, mac: [u8; 6], addr: Ipv6Addr) {
+        let Some(reachable) = self.mn_reachable else {
+            return;
+        };
+        self.mn_probes.insert(
+            id,
+            MnProbe {
+                mac,
+                addr,
+                next: Instant::now() + reachable,
+                unanswered: 0,
+            },
+        );
+    }
+
+    /// Any ND message from an attached MN's MAC on the access port confirms
+    /// it is still there (RFC 4861 §7.3.1).
+    fn mn_alive(&mut self, port: u16, mac: [u8; 6]) {
+        let (Engine::Mag(m), Some(reachable)) = (&self.engine, self.mn_reachable) else {
+            return;
+        };
+        if port != m.access_port {
+            return;
+        }
+        if let Some(p) = m.by_mac.get(&mac).and_then(|id| self.mn_probes.get_mut(id)) {
+            p.unanswered = 0;
+            p.next = Instant::now() + reachable;
+        }
+    }
+
+    /// MAG: probes MNs that have been silent for the reachable time with a
+    /// unicast Neighbor Solicitation; after [`MN_MAX_PROBES`] unanswered ones
+    /// the MN has left the access link and is detached, which de-registers it
+    /// with the LMA (RFC 5213 §6.9.1.1, §6.9.1.4). Scans at most every 100 ms.
+    fn probe_mns(&mut self) -> bool {
+        let now = Instant::now();
+        if self.mn_probes.is_empty() || now < self.next_probe_scan {
+            return false;
+        }
+        self.next_probe_scan = now + Duration::from_millis(100);
+        let Engine::Mag(m) = &self.engine else {
+            return false;
+        };
+        let port = m.access_port;
+        let mut send = Vec::new();
+        let mut gone = Vec::new();
+        for (id, p) in self.mn_probes.iter_mut() {
+            if p.next > now {
+                continue;
+            }
+            if p.unanswered >= MN_MAX_PROBES {
+                gone.push(*id);
+            } else {
+                p.unanswered += 1;
+                p.next = now + MN_PROBE_RETRANS;
+                send.push((p.addr, p.mac));
+            }
+        }
+        for (addr, mac) in &send {
+            self.send_unicast_ns(port, *addr, *mac);
+        }
+        if gone.is_empty() {
+            return !send.is_empty();
+        }
+        let wall = self.now();
+        let node = self.node_id.clone();
+        if let Engine::Mag(m) = &mut self.engine {
+            for id in gone {
+                let Some(p) = self.mn_probes.remove(&id) else {
+                    continue;
+                };
+                m.by_mac.remove(&p.mac);
+                m.mac_of.remove(&id);
+                self.stats.mn_detached += 1;
+                tracing::info!(node = %node, mn = %fmt_mac(&p.mac), session = id.0,
+                    "mobile node detached (unreachable on the access link)");
+                m.mag.detach(id, wall);
+            }
+        }
+        self.run_actions();
+        true
+    }
+
+    /// A unicast Neighbor Solicitation for reachability (RFC 4861 §7.2.2).
+    fn send_unicast_ns(&mut self, port: u16, target: Ipv6Addr, mac: [u8; 6]) {
+        let Some(p) = self.ports.get(usize::from(port)) else {
+            return;
+        };
+        let src = p
+            .addrs
+            .iter()
+            .find(|a| a.is_unicast_link_local())
+            .or_else(|| p.addrs.first())
+            .copied()
+            .unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let own = p.mac;
+        let ns = Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+            target_addr: target,
+            lladdr: Some(RawHardwareAddress::from_bytes(&own)),
+        });
+        self.send_icmpv6(port, mac, src, target, 255, &ns);
+        self.stats.ns_out += 1;
     }
 
     /// Carries out the engine's queued actions. Returns whether there were any.
