@@ -563,24 +563,47 @@ impl BindingCache {
         self.get(id).map(|e| (e.pbu_timestamp, e.sequence_number))
     }
 
-    /// Record an accepted PBU of `mn_id` on every entry of the MN: a
+    /// Record an accepted PBU of `id`'s MN on every entry of that MN: a
     /// Timestamp only moves forward; without one, its Sequence # is kept.
-    pub fn record_accepted(&mut self, mn_id: &[u8], timestamp: Option<u64>, sequence: u16) {
-        let mut i = self.mn_heads.get(&mn_hash(mn_id)).copied().unwrap_or(NIL);
-        while let Some(s) = self.slots.get_mut(i as usize) {
-            i = s.mn.next;
-            let Some(e) = s.entry.as_mut().filter(|e| e.mn_id.as_bytes() == mn_id) else {
-                continue;
-            };
-            match timestamp {
-                Some(ts) => {
-                    if e.pbu_timestamp.is_none_or(|l| ts > l) {
-                        e.pbu_timestamp = Some(ts);
+    /// Walks the MN's list from `id` itself, so no MN-ID is hashed.
+    pub fn record_accepted(
+        &mut self,
+        id: BceId,
+        timestamp: Option<u64>,
+        sequence: u16,
+    ) -> Result<(), CacheError> {
+        self.get(id).ok_or(CacheError::UnknownEntry)?;
+        let record = |e: &mut BindingCacheEntry| match timestamp {
+            Some(ts) => {
+                if e.pbu_timestamp.is_none_or(|l| ts > l) {
+                    e.pbu_timestamp = Some(ts);
+                }
+            }
+            None => e.sequence_number = Some(sequence),
+        };
+        let me = id.index as usize;
+        let (first_prev, first_next) = (self.slots[me].mn.prev, self.slots[me].mn.next);
+        if let Some(e) = self.slots[me].entry.as_mut() {
+            record(e);
+        }
+        // The list holds every MN-ID with the same hash: compare in full.
+        for (mut i, backwards) in [(first_prev, true), (first_next, false)] {
+            while i != NIL {
+                let j = i as usize;
+                let same = match (&self.slots[j].entry, &self.slots[me].entry) {
+                    (Some(a), Some(b)) => a.mn_id == b.mn_id,
+                    _ => false,
+                };
+                let s = &mut self.slots[j];
+                i = if backwards { s.mn.prev } else { s.mn.next };
+                if same {
+                    if let Some(e) = s.entry.as_mut() {
+                        record(e);
                     }
                 }
-                None => e.sequence_number = Some(sequence),
             }
         }
+        Ok(())
     }
 
     /// Delete an entry; returns it.
@@ -913,21 +936,27 @@ mod tests {
         assert_eq!(c.last_accepted(b"m"), None);
         let a = c.insert(bce("m", &[1], 1, 0)).unwrap();
         c.insert(bce("other", &[9], 1, 0)).unwrap();
-        c.record_accepted(b"m", None, 7);
+        c.record_accepted(a, None, 7).unwrap();
         assert_eq!(c.last_accepted(b"m"), Some((None, Some(7))));
         // A second interface starts from the MN's state.
         let (ts, seq) = c.last_accepted(b"m").unwrap();
         let mut e = bce("m", &[2], 2, 0);
         (e.pbu_timestamp, e.sequence_number) = (ts, seq);
         let b = c.insert(e).unwrap();
-        c.record_accepted(b"m", Some(100), 8);
-        c.record_accepted(b"m", Some(50), 9);
+        c.insert(bce("zz", &[3], 1, 0)).unwrap();
+        // Recorded from either entry, it reaches both (and no other MN).
+        c.record_accepted(b, Some(100), 8).unwrap();
+        c.record_accepted(a, Some(50), 9).unwrap();
         for id in [a, b] {
             let e = c.get(id).unwrap();
             assert_eq!((e.pbu_timestamp, e.sequence_number), (Some(100), Some(7)));
         }
         assert_eq!(c.last_accepted(b"other"), Some((None, None)));
+        assert_eq!(c.last_accepted(b"zz"), Some((None, None)));
         assert_eq!(c.by_mn_id(b"m".as_slice()).count(), 2);
+        c.remove(a);
+        assert_eq!(c.record_accepted(a, None, 1), Err(CacheError::UnknownEntry));
+        assert_eq!(c.by_mn_id(b"m".as_slice()).collect::<Vec<_>>(), vec![b]);
     }
 
     #[test]

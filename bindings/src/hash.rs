@@ -30,9 +30,16 @@ pub struct FastHasher(u64);
 impl Hasher for FastHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
+        // Whole words without a copy; the zero-padded tail as one more word.
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = fold_mul(self.0 ^ w ^ K3, K1);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
             let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
+            b[..rest.len()].copy_from_slice(rest);
             self.0 = fold_mul(self.0 ^ u64::from_le_bytes(b) ^ K3, K1);
         }
     }
@@ -95,6 +102,21 @@ mod tests {
             .map(|i| hash128(base | (i << 64), 64) & 4095)
             .collect();
         assert!(buckets.len() > 2400, "only {} buckets used", buckets.len());
+    }
+
+    #[test]
+    fn byte_strings_hash_as_zero_padded_words() {
+        let word = |bytes: &[u8]| {
+            let mut h = FastBuildHasher.build_hasher();
+            h.write(bytes);
+            h.finish()
+        };
+        let mut by_word = FastBuildHasher.build_hasher();
+        by_word.write_u64(u64::from_le_bytes(*b"mn000001"));
+        by_word.write_u64(u64::from_le_bytes(*b"@x\0\0\0\0\0\0"));
+        assert_eq!(word(b"mn000001@x"), by_word.finish());
+        assert_ne!(word(b"mn000001@x"), word(b"mn000002@x"));
+        assert_eq!(word(b""), FastBuildHasher.build_hasher().finish());
     }
 
     #[test]

@@ -20,8 +20,8 @@ use std::net::Ipv6Addr;
 use std::time::Duration;
 
 use bindings::{
-    BceState, BindingCache, FastBuildHasher, LinkLayerId, Millis, MnIdentifier, PeerId, Prefix,
-    PrefixPool,
+    BceId, BceState, BindingCache, FastBuildHasher, LinkLayerId, Millis, MnIdentifier, PeerId,
+    Prefix, PrefixPool,
 };
 use ipnet::Ipv6Net;
 
@@ -818,7 +818,7 @@ impl Lma {
                 return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
             }
         };
-        self.record_accepted(r);
+        self.record_accepted(bce, r);
         if let Some(e) = self.cache.get(bce) {
             let spec = self.spec_of(id, e);
             self.actions.push_back(Action::InstallBinding(spec));
@@ -951,7 +951,7 @@ impl Lma {
         let Ok((was_deregistered, changed, link_local)) = updated else {
             return;
         };
-        self.record_accepted(r);
+        self.record_accepted(bce, r);
         let Some(e) = self.cache.get(bce) else {
             return;
         };
@@ -1010,7 +1010,7 @@ impl Lma {
                 reason: RemoveReason::Deregistered,
             });
         }
-        self.record_accepted(r);
+        self.record_accepted(bce, r);
         if let Some(e) = self.cache.get(bce) {
             let msg = accept_pba(
                 r,
@@ -1029,9 +1029,11 @@ impl Lma {
         }
     }
 
-    fn record_accepted(&mut self, r: &Request<'_>) {
-        self.cache
-            .record_accepted(&r.mn_id, r.timestamp.map(|t| t.0), r.sequence);
+    /// §5.5: the MN's last accepted Timestamp / Sequence #.
+    fn record_accepted(&mut self, bce: BceId, r: &Request<'_>) {
+        let _ = self
+            .cache
+            .record_accepted(bce, r.timestamp.map(|t| t.0), r.sequence);
     }
 
     fn spec_of(&self, id: SessionId, e: &bindings::BindingCacheEntry) -> BindingSpec {

@@ -5,21 +5,26 @@ use std::net::Ipv6Addr;
 
 use super::mh::IPPROTO_MH;
 
-/// Adds `data` as big-endian 16-bit words to a 32-bit accumulator (odd tail padded with 0).
-fn sum_words(mut acc: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
+/// Adds `data` to a one's-complement accumulator, four octets at a time as
+/// big-endian 32-bit words (their 16-bit halves fold to the same sum, since
+/// 2^16 ≡ 1 mod 0xffff); the tail is zero-padded. `data` must start at an
+/// even offset of the summed stream (it always starts at a multiple of 4
+/// here). A u64 cannot overflow before 2^32 words.
+fn sum_words(mut acc: u64, data: &[u8]) -> u64 {
+    let mut chunks = data.chunks_exact(4);
     for c in &mut chunks {
-        acc = acc.wrapping_add(u32::from(u16::from_be_bytes([c[0], c[1]])));
-        // Fold early so very long inputs can never overflow the accumulator.
-        acc = (acc & 0xffff) + (acc >> 16);
+        acc += u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
     }
-    if let [last] = chunks.remainder() {
-        acc = acc.wrapping_add(u32::from(*last) << 8);
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut tail = [0u8; 4];
+        tail[..rest.len()].copy_from_slice(rest);
+        acc += u64::from(u32::from_be_bytes(tail));
     }
     acc
 }
 
-fn fold(mut acc: u32) -> u16 {
+fn fold(mut acc: u64) -> u16 {
     while acc > 0xffff {
         acc = (acc & 0xffff) + (acc >> 16);
     }
@@ -51,11 +56,51 @@ mod tests {
     fn fold_handles_carries() {
         assert_eq!(fold(0x1_fffe), 0xffff);
         assert_eq!(fold(0x2_0000), 0x0002);
-        assert_eq!(sum_words(0, &[0xff, 0xff, 0x00, 0x01]), 0x0001);
+        assert_eq!(fold(sum_words(0, &[0xff, 0xff, 0x00, 0x01])), 0x0001);
     }
 
     #[test]
     fn odd_length_is_zero_padded() {
-        assert_eq!(sum_words(0, &[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
+        assert_eq!(fold(sum_words(0, &[0x12, 0x34, 0x56])), 0x1234 + 0x5600);
+    }
+
+    /// RFC 1071 as written: 16-bit words, end-around carry per word.
+    fn reference(data: &[u8]) -> u16 {
+        let mut acc: u32 = 0;
+        for w in data.chunks(2) {
+            let word = u32::from(w[0]) << 8 | u32::from(*w.get(1).unwrap_or(&0));
+            acc += word;
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        acc as u16
+    }
+
+    #[test]
+    fn wide_sum_matches_the_16_bit_definition() {
+        let mut x: u32 = 0x1234_5678;
+        let data: Vec<u8> = (0..2100)
+            .map(|_| {
+                // xorshift: varied octets, including long runs of carries below.
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        for len in (0..64).chain([255, 1024, 2047, 2048, 2100]) {
+            assert_eq!(
+                fold(sum_words(0, &data[..len])),
+                reference(&data[..len]),
+                "{len}"
+            );
+        }
+        let ones = [0xffu8; 2048];
+        for len in [1, 2, 3, 4, 5, 2048] {
+            assert_eq!(
+                fold(sum_words(0, &ones[..len])),
+                reference(&ones[..len]),
+                "{len}"
+            );
+        }
     }
 }

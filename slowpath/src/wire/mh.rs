@@ -433,7 +433,10 @@ impl MhRepr {
         dst: &Ipv6Addr,
         mode: ChecksumMode,
     ) {
-        let len = self.buffer_len().min(field::MAX_LEN);
+        let full = self.buffer_len();
+        let len = full.min(field::MAX_LEN);
+        // A representation longer than the maximum gets only its header.
+        let fits = full == len;
         {
             let mh = &mut pkt.buffer.as_mut()[..len];
             mh.fill(0);
@@ -441,18 +444,14 @@ impl MhRepr {
             mh[field::HEADER_LEN] = u8::try_from(len / 8 - 1).unwrap_or(u8::MAX);
             mh[field::MH_TYPE] = u8::from(self.mh_type());
             match self {
-                MhRepr::BindingRefreshRequest { options } if self.buffer_len() == len => {
-                    emit_brr(options, mh)
-                }
-                MhRepr::BindingUpdate(m) if self.buffer_len() == len => m.emit_body(mh),
-                MhRepr::BindingAck(m) if self.buffer_len() == len => m.emit_body(mh),
-                MhRepr::BindingError(m) if self.buffer_len() == len => m.emit_body(mh),
-                MhRepr::Heartbeat(m) if self.buffer_len() == len => m.emit_body(mh),
-                MhRepr::BindingRevocation(m) if self.buffer_len() == len => m.emit_body(mh),
-                MhRepr::LocalizedRoutingInitiation(m) if self.buffer_len() == len => {
-                    m.emit_body(mh)
-                }
-                MhRepr::LocalizedRoutingAck(m) if self.buffer_len() == len => m.emit_body(mh),
+                MhRepr::BindingRefreshRequest { options } if fits => emit_brr(options, mh),
+                MhRepr::BindingUpdate(m) if fits => m.emit_body(mh),
+                MhRepr::BindingAck(m) if fits => m.emit_body(mh),
+                MhRepr::BindingError(m) if fits => m.emit_body(mh),
+                MhRepr::Heartbeat(m) if fits => m.emit_body(mh),
+                MhRepr::BindingRevocation(m) if fits => m.emit_body(mh),
+                MhRepr::LocalizedRoutingInitiation(m) if fits => m.emit_body(mh),
+                MhRepr::LocalizedRoutingAck(m) if fits => m.emit_body(mh),
                 MhRepr::Experimental { data } | MhRepr::Unknown { data, .. } => {
                     let n = data.len().min(len - field::MESSAGE_DATA);
                     mh[field::MESSAGE_DATA..field::MESSAGE_DATA + n].copy_from_slice(&data[..n]);
