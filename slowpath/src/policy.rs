@@ -144,7 +144,10 @@ impl From<LmaPolicyConfig> for LmaPolicy {
 }
 
 fn contains(list: &[Ipv6Net], addr: &Ipv6Addr) -> bool {
-    list.iter().any(|n| n.contains(addr))
+    // Per PBU: a mask compare instead of ipnet's generic range test.
+    let a = u128::from(*addr);
+    list.iter()
+        .any(|n| (a ^ u128::from(n.addr())) & u128::from(n.netmask()) == 0)
 }
 
 impl LmaPolicy {

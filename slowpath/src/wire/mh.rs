@@ -433,7 +433,18 @@ impl MhRepr {
         dst: &Ipv6Addr,
         mode: ChecksumMode,
     ) {
-        let full = self.buffer_len();
+        self.emit_sized(pkt, src, dst, mode, self.buffer_len());
+    }
+
+    /// [`emit`](Self::emit) with `buffer_len()` already computed.
+    fn emit_sized<T: AsRef<[u8]> + AsMut<[u8]>>(
+        &self,
+        pkt: &mut MobilityHeader<T>,
+        src: &Ipv6Addr,
+        dst: &Ipv6Addr,
+        mode: ChecksumMode,
+        full: usize,
+    ) {
         let len = full.min(field::MAX_LEN);
         // A representation longer than the maximum gets only its header.
         let fits = full == len;
@@ -468,12 +479,14 @@ impl MhRepr {
 
     /// Emits into a new buffer with the checksum computed.
     pub fn to_bytes(&self, src: &Ipv6Addr, dst: &Ipv6Addr) -> Vec<u8> {
-        let mut buf = vec![0u8; self.buffer_len().min(field::MAX_LEN)];
-        self.emit(
+        let full = self.buffer_len();
+        let mut buf = vec![0u8; full.min(field::MAX_LEN)];
+        self.emit_sized(
             &mut MobilityHeader::new_unchecked(&mut buf[..]),
             src,
             dst,
             ChecksumMode::Compute,
+            full,
         );
         buf
     }
