@@ -10,9 +10,12 @@ second", and each A second right before it is the baseline under the same
 background load. The scraper runs on the main lcore's CPU (where a co-located
 agent would run), never on the worker's.
 
-Reports the median tx rate of the A and B seconds, the median of the paired
-ratios B_k / mean(A_k-1, A_k+1) (robust to the machine's load drifting), and
-the CPU time the exporter's threads used per scrape.
+Two rates per second: packets per wall-clock second, and packets per second the
+worker thread actually ran (its on-CPU time from /proc/PID/task/TID/schedstat),
+which takes out the time other processes on a shared machine steal from the
+worker. Reports for each the median of the A and B seconds and the median of
+the paired ratios B_k / mean(A_k-1, A_k+1) (robust to load drifting), and the
+CPU time the exporter's threads used per scrape.
 
 Usage: perf/scrape-overhead.py [--bin target/release/mobgw] [--seconds 120]
 Needs python3 with scapy (deploy/install-deps.sh); builds the release binary
@@ -85,6 +88,24 @@ def tx_mpps(line):
     return float(tx.split("(", 1)[1].split(" Mpps", 1)[0])
 
 
+def tx_pkts(line):
+    return int(line.split("), tx ", 1)[1].split()[0])
+
+
+def worker_run_ns(pid, lcore):
+    """On-CPU nanoseconds of the worker lcore's thread (DPDK names it rte-worker-N)."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().strip() != f"rte-worker-{lcore}":
+                    continue
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                return int(f.read().split()[0])
+        except OSError:
+            pass
+    return None
+
+
 def exporter_cpu_ticks(pid):
     """utime+stime of the threads the exporter started (they inherit its name)."""
     total = 0
@@ -132,7 +153,8 @@ def run(args, work):
 
     th = threading.Thread(target=scraper)
     th.start()
-    samples = []  # (side, Mpps)
+    samples = []  # (side, wall Mpps, Mpps per worker CPU second)
+    prev = None  # (tx packets, worker on-CPU ns)
     k = 0
     ticks0 = None
     scraped_in_next = False
@@ -140,9 +162,12 @@ def run(args, work):
         if not line.startswith("port access:"):
             continue
         now = time.monotonic()
+        cur = (tx_pkts(line), worker_run_ns(proc.pid, args.worker_lcore))
         k += 1
-        if k > args.warmup:
-            samples.append(("B" if scraped_in_next else "A", tx_mpps(line)))
+        if k > args.warmup and prev and cur[1] and prev[1] and cur[1] > prev[1]:
+            per_cpu = (cur[0] - prev[0]) / ((cur[1] - prev[1]) / 1e9) / 1e6
+            samples.append(("B" if scraped_in_next else "A", tx_mpps(line), per_cpu))
+        prev = cur
         if k == args.warmup:
             ticks0 = exporter_cpu_ticks(proc.pid)
         # The next interval gets a scrape in its middle every other second.
@@ -178,23 +203,27 @@ def main():
         with open(os.path.join(work, "bindings.txt"), "w") as f:
             f.write(BINDINGS)
         samples, lat, ticks = run(args, work)
-    a = [m for (s, m) in samples if s == "A"]
-    b = [m for (s, m) in samples if s == "B"]
-    ratios = []
-    for i, (side, m) in enumerate(samples):
-        if side == "B" and 0 < i < len(samples) - 1:
-            base = (samples[i - 1][1] + samples[i + 1][1]) / 2
-            if base > 0:
-                ratios.append(m / base)
-    if not a or not b or not ratios:
+    if not samples:
         sys.exit("no samples")
-    ma, mb, mr = statistics.median(a), statistics.median(b), statistics.median(ratios)
+    for col, what in ((1, "per wall second"), (2, "per worker CPU second")):
+        a = [x[col] for x in samples if x[0] == "A"]
+        b = [x[col] for x in samples if x[0] == "B"]
+        ratios = []
+        for i, x in enumerate(samples):
+            if x[0] == "B" and 0 < i < len(samples) - 1:
+                base = (samples[i - 1][col] + samples[i + 1][col]) / 2
+                if base > 0:
+                    ratios.append(x[col] / base)
+        if not a or not b or len(ratios) < 4:
+            sys.exit("too few samples")
+        ma, mb, mr = statistics.median(a), statistics.median(b), statistics.median(ratios)
+        q = statistics.quantiles(ratios, n=4)
+        print(f"{what}:")
+        print(f"  A (no scrape in the second):  median {ma:.4f} Mpps, n={len(a)}")
+        print(f"  B (one scrape in the second): median {mb:.4f} Mpps, n={len(b)}")
+        print(f"  B/A medians = {mb / ma:.4f} ({(mb / ma - 1) * 100:+.2f}%); paired B/A median "
+              f"{mr:.4f} ({(mr - 1) * 100:+.2f}%), quartiles {q[0]:.4f} {q[2]:.4f}, n={len(ratios)}")
     hz = os.sysconf("SC_CLK_TCK")
-    print(f"A (no scrape in the second):  median {ma:.4f} Mpps, n={len(a)}")
-    print(f"B (one scrape in the second): median {mb:.4f} Mpps, n={len(b)}")
-    print(f"B/A medians = {mb / ma:.4f} ({(mb / ma - 1) * 100:+.2f}%)")
-    q = statistics.quantiles(ratios, n=4)
-    print(f"paired B/A: median {mr:.4f} ({(mr - 1) * 100:+.2f}%), quartiles {q[0]:.4f} {q[2]:.4f}, n={len(ratios)}")
     print(f"scrapes {len(lat)}: latency median {statistics.median(lat) * 1e3:.2f} ms; "
           f"exporter CPU {ticks / hz * 1e3 / max(1, len(lat)):.2f} ms per scrape (on CPU {args.main_cpu})")
 
