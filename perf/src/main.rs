@@ -5,6 +5,7 @@
 mod bench;
 mod gen;
 mod kernel;
+mod magload;
 
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,9 @@ enum Command {
     /// The same downlink encapsulation by the Linux kernel (ip6tnl, else seg6
     /// encap.red) between network namespaces, per core, beside mobgw's rate.
     Kernel(kernel::KernelArgs),
+    /// Act as K MAGs registering N mobile nodes against an LMA (by default a
+    /// mobgw it starts in a namespace lab).
+    MagLoad(magload::MagLoadArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -509,6 +513,7 @@ fn main() {
         }
         Command::Run(a) => run_bench(a, interrupted),
         Command::Kernel(a) => kernel::run(a, interrupted),
+        Command::MagLoad(a) => magload::run(a, interrupted),
     };
     if let Err(e) = r {
         eprintln!("mobgw-perf: error: {e:#}");
