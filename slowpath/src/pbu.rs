@@ -3,6 +3,8 @@
 
 use std::net::Ipv6Addr;
 
+use smallvec::SmallVec;
+
 use crate::wire::{AccessTechnologyType, HandoffIndicator, MobilityOption, Timestamp};
 
 /// A Home Network Prefix option's value, as carried (RFC 5213 §8.3).
@@ -26,8 +28,9 @@ impl HnpValue {
 pub struct PmipOptions<'a> {
     /// MN-ID option: subtype and identifier (RFC 4283).
     pub mn_id: Option<(u8, &'a [u8])>,
-    /// Home Network Prefix options, in order.
-    pub hnps: Vec<HnpValue>,
+    /// Home Network Prefix options, in order (inline up to four: no
+    /// allocation per message).
+    pub hnps: SmallVec<[HnpValue; 4]>,
     /// Handoff Indicator option.
     pub handoff_indicator: Option<HandoffIndicator>,
     /// Access Technology Type option.

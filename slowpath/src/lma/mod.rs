@@ -24,6 +24,7 @@ use bindings::{
     Prefix, PrefixPool,
 };
 use ipnet::Ipv6Net;
+use smallvec::SmallVec;
 
 use entry::{bce_of, encapsulation_of, net_of, prefix_of, session_of, tunnel_of};
 pub use entry::{BindingCacheEntry, BindingState};
@@ -31,7 +32,7 @@ pub use entry::{BindingCacheEntry, BindingState};
 use crate::action::{Action, BindingSpec, Event, RemoveReason, SessionId, TunnelKind};
 use crate::counters::{Direction, DropReason, SignalingCounters};
 use crate::pbu::{HnpValue, PmipOptions};
-use crate::policy::{LmaPolicy, MnAuthorization, MnDecision, MnPolicy, TunnelPolicy};
+use crate::policy::{LmaPolicy, MnAuthorization, MnDecision, TunnelPolicy};
 use crate::timers::{defaults, timestamp_distance, Now, Time};
 use crate::wire::{
     status, AccessTechnologyType, BindingAck, BindingAckFlags, BindingUpdate, HandoffIndicator,
@@ -726,8 +727,18 @@ impl Lma {
 
     /// §5.3.2: a new mobility session.
     fn initial_registration(&mut self, r: &Request<'_>, now: Now) {
-        let mn_policy = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
-            MnDecision::Served(p) => p.cloned(),
+        // What the MN's policy says, copied out (inline, no allocation) so
+        // the engine can change while it is used.
+        let requested = lifetime_from_units(r.lifetime);
+        let (static_prefixes, granted) = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
+            MnDecision::Served(p) => {
+                let statics: SmallVec<[Prefix; 2]> = p
+                    .iter()
+                    .flat_map(|p| &p.prefixes)
+                    .map(|n| prefix_of(&n.trunc()))
+                    .collect();
+                (statics, self.policy.grant_lifetime(requested, p))
+            }
             // Policy changed while the request waited: the checks of steps 5–8 apply.
             MnDecision::MagNotAuthorized => {
                 return self.reject_request(r, status::MAG_NOT_AUTHORIZED_FOR_PROXY_REG)
@@ -743,7 +754,7 @@ impl Lma {
         let mut hnps: Vec<Prefix> = Vec::with_capacity(r.hnps.len().max(1));
         for h in r.hnps.iter().filter(|h| !h.is_all_zero()) {
             let authorised = hnp_prefix(h).filter(|p| {
-                self.may_assign(p, &r.mn_id, mn_policy.as_ref())
+                self.may_assign(p, &r.mn_id, &static_prefixes)
                     && self.cache.by_prefix(p).is_none()
                     && !hnps.contains(p)
             });
@@ -765,7 +776,7 @@ impl Lma {
         let requested = hnps.len();
         // Steps 1–2: ALL_ZERO → allocate.
         if r.hnps.iter().any(HnpValue::is_all_zero)
-            && !self.allocate(mn_policy.as_ref(), &mut hnps, mono)
+            && !self.allocate(&static_prefixes, &mut hnps, mono)
         {
             if claimed > 0 {
                 let taken = hnps[..requested].to_vec();
@@ -782,9 +793,6 @@ impl Lma {
                 uplink_key: downlink_key.map(|_| self.alloc_gre_key()),
             },
         };
-        let granted = self
-            .policy
-            .grant_lifetime(lifetime_from_units(r.lifetime), mn_policy.as_ref());
         let units = lifetime_to_units(granted);
         let granted = lifetime_from_units(units);
         let id = session_of(self.cache.next_id());
@@ -837,9 +845,9 @@ impl Lma {
     /// Whether `p` may be assigned to `mn_id` on request (§5.3.2 step 3): one
     /// of its own static prefixes, or — for an MN without static prefixes —
     /// a pool prefix that is not pinned to another MN.
-    fn may_assign(&self, p: &Prefix, mn_id: &[u8], mn: Option<&MnPolicy>) -> bool {
-        if let Some(mp) = mn.filter(|mp| !mp.prefixes.is_empty()) {
-            return mp.prefixes.iter().any(|s| prefix_of(&s.trunc()) == *p);
+    fn may_assign(&self, p: &Prefix, mn_id: &[u8], static_prefixes: &[Prefix]) -> bool {
+        if !static_prefixes.is_empty() {
+            return static_prefixes.contains(p);
         }
         p.len() == self.assign_len
             && self.block.contains(&Ipv6Addr::from(p.addr()))
@@ -849,11 +857,10 @@ impl Lma {
     /// Steps 1–2: the MN's static prefixes that are not bound, or
     /// `prefixes_per_session` from the pool; false (and nothing taken) if
     /// none can be had (→ 130).
-    fn allocate(&mut self, mn: Option<&MnPolicy>, out: &mut Vec<Prefix>, now: Millis) -> bool {
+    fn allocate(&mut self, static_prefixes: &[Prefix], out: &mut Vec<Prefix>, now: Millis) -> bool {
         let before = out.len();
-        if let Some(mp) = mn.filter(|mp| !mp.prefixes.is_empty()) {
-            for net in &mp.prefixes {
-                let p = prefix_of(&net.trunc());
+        if !static_prefixes.is_empty() {
+            for &p in static_prefixes {
                 if self.cache.by_prefix(&p).is_none() && !out.contains(&p) {
                     out.push(p);
                 }
@@ -884,12 +891,12 @@ impl Lma {
     /// §5.3.3 / §5.3.4, and a re-registration inside the §5.3.5 wait.
     fn update_registration(&mut self, r: &Request<'_>, id: SessionId, now: Now) {
         let mn_policy = match self.policy.check_mobile_node(&r.src, &r.mn_id) {
-            MnDecision::Served(p) => p.cloned(),
+            MnDecision::Served(p) => p,
             _ => None,
         };
         let granted = self
             .policy
-            .grant_lifetime(lifetime_from_units(r.lifetime), mn_policy.as_ref());
+            .grant_lifetime(lifetime_from_units(r.lifetime), mn_policy);
         let units = lifetime_to_units(granted);
         let granted = lifetime_from_units(units);
         let choice = self.choose_tunnel(r);
