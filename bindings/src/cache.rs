@@ -527,14 +527,20 @@ impl BindingCache {
     ) -> Result<R, CacheError> {
         let e = self.get_mut(id)?;
         let coa = e.proxy_coa;
+        // Checked in debug builds by a fingerprint (no allocation).
+        let keys = |e: &BindingCacheEntry| {
+            FastBuildHasher.hash_one((e.mn_id.as_bytes(), &e.home_network_prefixes))
+        };
         #[cfg(debug_assertions)]
-        let keys = (e.mn_id.clone(), e.home_network_prefixes.clone());
+        let before = keys(e);
         let r = f(e);
         #[cfg(debug_assertions)]
-        debug_assert!(
-            keys.0 == e.mn_id && keys.1 == e.home_network_prefixes,
+        debug_assert_eq!(
+            before,
+            keys(e),
             "BindingCache::modify changed an indexed key"
         );
+        let _ = keys;
         let (new_coa, at) = (e.proxy_coa, e.expires_at);
         if new_coa != coa {
             match self.unlink_from(List::Coa, id.index) {
@@ -928,6 +934,15 @@ mod tests {
         c.modify(b, |e| e.expires_at = Millis(60_000)).unwrap();
         assert!(c.expire(Millis(10_000)).is_empty());
         assert_eq!(c.by_proxy_coa(&mag(1)).collect::<Vec<_>>(), vec![b]);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "changed an indexed key")]
+    fn modify_refuses_key_changes_in_debug_builds() {
+        let mut c = BindingCache::new();
+        let a = c.insert(bce("a", &[1], 1, 0)).unwrap();
+        let _ = c.modify(a, |e| e.home_network_prefixes[0] = pfx(9));
     }
 
     #[test]
