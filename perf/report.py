@@ -165,7 +165,8 @@ def main():
     if ml:
         w(f"{ml['mags']} MAGs registering {ml['mns']:,} mobile nodes (PBU → PBA) against mobgw as LMA on "
           f"`net_af_packet` over a veth pair into a namespace (raw IPv6 sockets, protocol 135), "
-          f"window {ml['window']} outstanding per MAG, bounded by {ml['max_seconds']} s.\n")
+          f"window {ml['window']} outstanding per MAG, bounded by {ml['max_seconds']} s. "
+          f"LMA signaling (main lcore) on core 0, its worker and the MAG side on core 1.\n")
         w("| accepted/s | accepted | rejected | timed out | retransmissions | PBA latency p50 / p99 / max (ms) |")
         w("|---:|---:|---:|---:|---:|---|")
         lat = ml["latency_ms"]
@@ -173,7 +174,23 @@ def main():
           f"{ml['retransmissions']:,} | {lat['p50']:.2f} / {lat['p99']:.2f} / {lat['max']:.2f} |")
         if ml.get("cpu"):
             w("")
-            w("CPU over the run: " + ", ".join(f"{n} {v:.0f}%" for n, v in ml["cpu"].items()) + ".")
+            w("Where the time goes (per thread, over the run; schedstat):\n")
+            w("| thread | running (share of wall) | runnable, waiting for a core | CPU µs per registration |")
+            w("|---|---:|---:|---:|")
+            for n, v in ml["cpu"].items():
+                w(f"| {n} | {v:.0f}% | {ml.get('runqueue_wait', {}).get(n, 0):.0f}% | "
+                  f"{ml.get('cpu_us_per_registration', {}).get(n, 0):.1f} |")
+            per = ml.get("cpu_us_per_registration", {})
+            total = sum(per.values())
+            if total > 0:
+                w("")
+                w(f"Sum {total:.1f} µs of CPU per registration over the three stages: with the 2 cores of this "
+                  f"machine to themselves they could carry at most ≈ {2e6 / total:,.0f}/s; the LMA signaling "
+                  f"thread alone, on a core of its own, ≈ {1e6 / max(per.get('mobgw mobgw', 1e-9), 1e-9):,.0f}/s.")
+        if ml.get("lma_counters"):
+            w("")
+            for c in ml["lma_counters"][-2:]:
+                w(f"- mobgw: `{c}`")
     else:
         w("Not run.")
     w("")

@@ -60,14 +60,23 @@ perf_json() {
   CHILD=
 }
 
-# The machine is shared: wait (bounded) for a quiet moment before each run.
+# The machine is shared: between runs (none of ours running), wait at most
+# 30 s for the others' use of the CPUs to drop under half a core.
+busy_cores() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
+  sleep 2
+  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
+  awk -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN{split(a,x," "); split(b,y," ");
+    busy=y[1]-x[1]; idle=y[2]-x[2]; printf "%.2f", n*busy/(busy+idle+1e-9)}'
+}
 wait_quiet() {
-  local i
-  for i in $(seq 1 30); do
-    awk '{exit !($1 < 1.5)}' /proc/loadavg && return 0
-    sleep 2
+  local i c
+  for i in $(seq 1 15); do
+    c=$(busy_cores)
+    awk -v c="$c" 'BEGIN{exit !(c < 0.5)}' && return 0
   done
-  say "load still $(cut -d' ' -f1 /proc/loadavg); measuring anyway"
+  say "other work still uses ${c} cores; measuring anyway"
 }
 
 {
@@ -81,6 +90,7 @@ wait_quiet() {
   printf '"rustc":"%s",' "$(rustc --version | cut -d' ' -f2)"
   printf '"mem_gib":%s,' "$(awk '/MemTotal/{printf "%.0f", $2/1048576}' /proc/meminfo)"
   printf '"load_start":"%s",' "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '"busy_cores_start":%s,' "$(busy_cores)"
   printf '"seconds":%s,"rounds":%s,"sweep_rounds":%s' "$SECS" "$ROUNDS" "$SWEEP_ROUNDS"
   printf '}}\n'
 } >>"$OUT"
