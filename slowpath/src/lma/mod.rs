@@ -765,25 +765,22 @@ impl Lma {
         }
         // Taken out of the pool so that no allocation hands them out too
         // (pinned ones and those outside the pool are not in it).
-        let mut claimed = 0;
+        let mut claimed: SmallVec<[Prefix; 4]> = SmallVec::new();
         if let Some(pool) = self.pool.as_mut() {
             for p in &hnps {
                 if !self.pinned.contains_key(p) && pool.claim(*p, mono).is_ok() {
-                    claimed += 1;
+                    claimed.push(*p);
                 }
             }
         }
-        let requested = hnps.len();
         // Steps 1–2: ALL_ZERO → allocate.
         if r.hnps.iter().any(HnpValue::is_all_zero)
             && !self.allocate(&static_prefixes, &mut hnps, mono)
         {
-            if claimed > 0 {
-                let taken = hnps[..requested].to_vec();
-                self.release_prefixes(&taken, mono);
-            }
+            self.release_prefixes(&claimed, mono);
             return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
         }
+        let taken: SmallVec<[Prefix; 4]> = SmallVec::from_slice(&hnps);
 
         let tunnel_choice = self.choose_tunnel(r);
         let tunnel = match tunnel_choice.gre {
@@ -822,7 +819,13 @@ impl Lma {
             Ok(bce) => bce,
             Err(_) => {
                 // A prefix turned out bound after all (not reachable while the
-                // pool and the cache agree): refuse rather than steal it.
+                // pool and the cache agree): refuse rather than steal it, and
+                // give back what this request took.
+                let unbound: SmallVec<[Prefix; 4]> = taken
+                    .into_iter()
+                    .filter(|p| self.cache.by_prefix(p).is_none())
+                    .collect();
+                self.release_prefixes(&unbound, mono);
                 return self.reject_request(r, status::INSUFFICIENT_RESOURCES);
             }
         };

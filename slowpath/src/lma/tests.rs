@@ -174,3 +174,40 @@ fn pinned_prefixes_follow_policy_changes() {
     );
     assert_eq!(lma.bindings_of(b"owner")[0].hnps[0], pinned);
 }
+
+#[test]
+fn refused_registration_gives_its_prefixes_back() {
+    let mut lma = Lma::new(
+        LmaConfig::new(
+            "2001:db8:aaaa::1".parse().unwrap(),
+            "2001:db8:1000::/63".parse().unwrap(),
+        ),
+        LmaPolicy {
+            prefixes_per_session: 2,
+            ..LmaPolicy::default()
+        },
+    );
+    let dst = lma.config().address;
+    let now = Now::new(0, 1_700_000_000_000);
+    // A requested prefix plus an ALL_ZERO for two more: only one is left → 130.
+    let mut msg = pbu(b"mn", 1, "2001:db8:1000::".parse().unwrap(), 1, 10);
+    if let MhRepr::BindingUpdate(bu) = &mut msg {
+        bu.options.push(MobilityOption::HomeNetworkPrefix {
+            prefix_len: 64,
+            prefix: Ipv6Addr::UNSPECIFIED,
+        });
+    }
+    lma.handle_message(MAG, dst, &msg, now);
+    let status = lma.drain_actions().find_map(|a| match a {
+        Action::Send {
+            message: MhRepr::BindingAck(ba),
+            ..
+        } => Some(ba.status),
+        _ => None,
+    });
+    assert_eq!(status, Some(status::INSUFFICIENT_RESOURCES));
+    assert_eq!(lma.prefix_pool().map(|p| p.allocated()), Some(0));
+    // Both prefixes are still there for the next session.
+    lma.handle_message(MAG, dst, &pbu(b"mn2", 1, Ipv6Addr::UNSPECIFIED, 1, 10), now);
+    assert_eq!(lma.bindings_of(b"mn2")[0].hnps.len(), 2);
+}
