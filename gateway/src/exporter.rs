@@ -542,15 +542,6 @@ fn serve(server: &tiny_http::Server, registry: &Registry) {
     }
 }
 
-/// The metric names the exporter can produce (dashboards are checked against a real scrape;
-/// this list is for docs and tests).
-pub fn metric_names() -> impl Iterator<Item = &'static str> {
-    SPECS
-        .iter()
-        .map(|s| s.name)
-        .chain(std::iter::once("mobgw_pbu_processing_seconds"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

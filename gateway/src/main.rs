@@ -110,12 +110,21 @@ fn show_cmd(args: ShowArgs) -> ExitCode {
             prefix,
             limit,
             offset,
-        } => Request::Bindings(BindingQuery {
-            mn_id,
-            prefix,
-            limit,
-            offset,
-        }),
+        } if mn_id
+            .as_ref()
+            .is_none_or(|id| !id.contains(char::is_whitespace)) =>
+        {
+            Request::Bindings(BindingQuery {
+                mn_id,
+                prefix,
+                limit,
+                offset,
+            })
+        }
+        ShowWhat::Bindings { .. } => {
+            eprintln!("mobgw: show bindings: an MN-ID with white space is given as 0x-hex");
+            return ExitCode::from(2);
+        }
         ShowWhat::Stats => Request::Stats,
         ShowWhat::Ports => Request::Ports,
         ShowWhat::Workers => Request::Workers,
