@@ -60,6 +60,9 @@ struct Launched {
     static_prefixes: Vec<bindings::TableUpdate>,
     /// The static bindings as `mobgw show bindings` lists them.
     static_bindings: Vec<StaticBinding>,
+    /// The static bindings' peers: signaled bindings to the same address
+    /// reuse these ids (one address names one peer in the worker tables).
+    static_peers: Vec<(std::net::Ipv6Addr, bindings::PeerId)>,
     macs: Vec<[u8; 6]>,
     routes: Option<fastpath::route::RouteTable>,
 }
@@ -101,6 +104,7 @@ fn launch_io_workers(
         publisher: None,
         static_prefixes: Vec::new(),
         static_bindings: Vec::new(),
+        static_peers: Vec::new(),
         macs: Vec::new(),
         routes: None,
     })
@@ -217,6 +221,14 @@ fn launch_mobility_workers(
             .copied()
             .collect(),
         static_bindings: telemetry::static_bindings(&statics.updates),
+        static_peers: statics
+            .updates
+            .iter()
+            .filter_map(|u| match u {
+                bindings::TableUpdate::SetPeer(p) => Some((p.addr.into(), p.id)),
+                _ => None,
+            })
+            .collect(),
         macs,
         routes: Some(pcfg.routes.clone()),
     })
@@ -299,6 +311,7 @@ fn build_shell(
         inject,
         cfg.gateway.node_id.clone(),
     );
+    shell.adopt_static_peers(&launched.static_peers);
     if let Some(m) = &cfg.mag {
         shell.set_mn_reachable_time(match m.mn_reachable_time_s {
             0 => None,

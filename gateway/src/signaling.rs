@@ -49,6 +49,8 @@ const MAX_SOLICIT: u8 = 3;
 const RETRANS: Duration = Duration::from_secs(1);
 /// Frames waiting for a next hop's link-layer address, at most.
 const MAX_PENDING: usize = 1024;
+/// Reference count of a static peer: never reaches zero.
+const STATIC_PEER_REFS: u32 = u32::MAX / 2;
 /// A Mobility Header that waited longer than this for neighbor resolution is
 /// dropped rather than sent: its Timestamp would fall outside the LMA's
 /// TimestampValidityWindow (RFC 5213 §5.5, 300 ms by default) and draw
@@ -764,6 +766,17 @@ impl Shell {
                 self.stats.table_backpressure += 1;
                 tracing::warn!(error = ?e, "table update refused (back-pressure)");
             }
+        }
+    }
+
+    /// Peers the static bindings installed: a signaled binding toward the
+    /// same address reuses the id (a second id for the address would take it
+    /// over in the workers' tunnel-endpoint table and orphan the static
+    /// prefixes), and the peer is never removed.
+    pub fn adopt_static_peers(&mut self, peers: &[(Ipv6Addr, PeerId)]) {
+        for (addr, id) in peers {
+            self.peers.insert(*addr, (*id, STATIC_PEER_REFS));
+            self.next_peer = self.next_peer.max(id.0.saturating_add(1));
         }
     }
 

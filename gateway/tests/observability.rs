@@ -305,9 +305,9 @@ fn metrics_dashboard_and_show_on_a_running_lma() {
     let d = dir.path();
     let cn = a("2001:db8:200::fe");
     let lma = a("2001:db8:100::1");
-    // Not a peer of the static bindings: the shell does not know those peer ids, and a
-    // signaled binding to the same address would take the address over.
-    let mag3 = a("2001:db8:100::4");
+    // Also the peer of a static binding: the signaled binding must share its peer id, or it
+    // would take the address over and orphan the static prefix (checked: no unknown_peer).
+    let mag3 = a("2001:db8:100::3");
     std::fs::write(
         d.join("bindings.txt"),
         "binding 2001:db8:1000:1::/64 2001:db8:100::2 ip6ip6\n\
