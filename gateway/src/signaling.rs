@@ -29,7 +29,7 @@ use slowpath::counters::MessageKind;
 use slowpath::lma::Lma;
 use slowpath::mag::{Attachment, Mag};
 use slowpath::timers::Now;
-use slowpath::wire::{AccessTechnologyType, HandoffIndicator, MhRepr};
+use slowpath::wire::{AccessTechnologyType, HandoffIndicator, MhBytes, MhRepr};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::wire::{
     EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, Icmpv6Packet, Icmpv6Repr,
@@ -177,7 +177,7 @@ pub struct Shell {
     installed: HashMap<slowpath::action::SessionId, Installed>,
     /// Sends held until a table generation is visible in every worker
     /// (a PBA only after the tunnel exists, RFC 5213 §5.3 / DESIGN "Tables").
-    held: VecDeque<(Generation, Ipv6Addr, Ipv6Addr, MhRepr, Option<Instant>)>,
+    held: VecDeque<(Generation, Ipv6Addr, Ipv6Addr, MhBytes, Option<Instant>)>,
     last_gen: Option<Generation>,
     pool: Mempool,
     inject: Arc<ArrayQueue<Mbuf>>,
@@ -528,24 +528,23 @@ impl Shell {
 
     fn handle_mh(&mut self, src: Ipv6Addr, dst: Ipv6Addr, payload: &[u8]) {
         self.stats.mh_in += 1;
-        let msg = match MhRepr::from_bytes(payload, &src, &dst) {
-            Ok(m) => m,
-            Err(e) => {
-                // RFC 6275 §9.2: malformed Mobility Headers are discarded.
-                self.stats.mh_bad += 1;
-                tracing::debug!(%src, error = %e, "malformed Mobility Header dropped");
-                return;
-            }
-        };
         let now = self.now();
-        if MessageKind::of(&msg) == MessageKind::ProxyBindingUpdate {
+        if MessageKind::of_wire(payload) == MessageKind::ProxyBindingUpdate {
             self.pbu_arrived = Some(Instant::now());
         }
-        match &mut self.engine {
-            Engine::Lma(l) => l.handle_message(src, dst, &msg, now),
-            Engine::Mag(m) => m.mag.handle_message(src, dst, &msg, now),
+        let handled = match &mut self.engine {
+            // Read in place; the PBA comes back in wire form.
+            Engine::Lma(l) => l.handle_mh(src, dst, payload, now),
+            Engine::Mag(m) => MhRepr::from_bytes(payload, &src, &dst)
+                .map(|msg| m.mag.handle_message(src, dst, &msg, now)),
+        };
+        if let Err(e) = handled {
+            // RFC 6275 §9.2: malformed Mobility Headers are discarded.
+            self.stats.mh_bad += 1;
+            tracing::debug!(%src, error = %e, "malformed Mobility Header dropped");
+        } else {
+            self.run_actions();
         }
-        self.run_actions();
         self.pbu_arrived = None;
     }
 
@@ -717,26 +716,10 @@ impl Shell {
             any = true;
             match a {
                 Action::Send { dst, src, message } => {
-                    let hold = matches!(message, MhRepr::BindingAck(_))
-                        && self
-                            .last_gen
-                            .is_some_and(|g| !self.publisher.visible_everywhere(g));
-                    let arrived = if MessageKind::of(&message) == MessageKind::ProxyBindingAck {
-                        self.pbu_arrived.take()
-                    } else {
-                        None
-                    };
-                    if hold {
-                        if let Some(g) = self.last_gen {
-                            self.held.push_back((g, src, dst, message, arrived));
-                        }
-                    } else {
-                        self.send_mh(src, dst, &message);
-                        if let Some(t) = arrived {
-                            self.pbu_processing.observe(t.elapsed().as_secs_f64());
-                        }
-                    }
+                    let bytes = MhBytes::from_vec(message.to_bytes(&src, &dst));
+                    self.send_or_hold(src, dst, bytes);
                 }
+                Action::SendBytes { dst, src, bytes } => self.send_or_hold(src, dst, bytes),
                 Action::InstallBinding(spec) | Action::UpdateBinding(spec) => {
                     self.install(&spec);
                 }
@@ -746,6 +729,31 @@ impl Shell {
             }
         }
         any
+    }
+
+    /// Sends an engine's message, or holds a BA until the tunnel it acknowledges
+    /// is visible in every worker.
+    fn send_or_hold(&mut self, src: Ipv6Addr, dst: Ipv6Addr, bytes: MhBytes) {
+        let kind = MessageKind::of_wire(&bytes);
+        let hold = matches!(kind, MessageKind::BindingAck | MessageKind::ProxyBindingAck)
+            && self
+                .last_gen
+                .is_some_and(|g| !self.publisher.visible_everywhere(g));
+        let arrived = if kind == MessageKind::ProxyBindingAck {
+            self.pbu_arrived.take()
+        } else {
+            None
+        };
+        if hold {
+            if let Some(g) = self.last_gen {
+                self.held.push_back((g, src, dst, bytes, arrived));
+            }
+        } else {
+            self.send_mh(src, dst, &bytes);
+            if let Some(t) = arrived {
+                self.pbu_processing.observe(t.elapsed().as_secs_f64());
+            }
+        }
     }
 
     /// Publishes a table change that does not come from the engines (the
@@ -903,9 +911,8 @@ impl Shell {
         }
     }
 
-    fn send_mh(&mut self, src: Ipv6Addr, dst: Ipv6Addr, msg: &MhRepr) {
-        let body = msg.to_bytes(&src, &dst);
-        let ip = ipv6_packet(src, dst, IpProtocol::Unknown(PROTO_MH), HOP_LIMIT, &body);
+    fn send_mh(&mut self, src: Ipv6Addr, dst: Ipv6Addr, body: &[u8]) {
+        let ip = ipv6_packet(src, dst, IpProtocol::Unknown(PROTO_MH), HOP_LIMIT, body);
         self.stats.mh_out += 1;
         self.send_ip(dst, ip);
     }

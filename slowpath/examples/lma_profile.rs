@@ -17,12 +17,13 @@ use std::net::Ipv6Addr;
 use std::time::Instant;
 
 use slowpath::action::Action;
+use slowpath::counters::MessageKind;
 use slowpath::lma::{Lma, LmaConfig};
 use slowpath::policy::LmaPolicy;
 use slowpath::timers::{timestamp_from_unix_millis, Now, Time};
 use slowpath::wire::{
-    mh_checksum, AccessTechnologyType, BindingUpdate, BindingUpdateFlags, HandoffIndicator, MhRepr,
-    MobilityOption, Timestamp,
+    mh_checksum, AccessTechnologyType, BindingAck, BindingUpdate, BindingUpdateFlags,
+    HandoffIndicator, MhRepr, MobilityOption, MobilityOptions, Timestamp,
 };
 
 const UNIX0: u64 = 1_700_000_000_000;
@@ -72,27 +73,33 @@ fn stamp(buf: &mut [u8], ts_at: usize, ts: Timestamp) {
     buf[CHECKSUM_AT..CHECKSUM_AT + 2].copy_from_slice(&c.to_be_bytes());
 }
 
-/// Decode, process, encode; returns the PBA status and the first HNP.
+/// Decode, process, encode (as the gateway does: `handle_mh`, the PBA in wire
+/// form); returns the PBA status and the first HNP.
 fn round_trip(lma: &mut Lma, bytes: &[u8], now: Now) -> (u8, Ipv6Addr) {
-    let Ok(msg) = MhRepr::from_bytes(bytes, &MAG, &LMAA) else {
+    if lma.handle_mh(MAG, LMAA, bytes, now).is_err() {
         return (u8::MAX, Ipv6Addr::UNSPECIFIED);
-    };
-    lma.handle_message(MAG, LMAA, &msg, now);
+    }
     let mut out = (u8::MAX, Ipv6Addr::UNSPECIFIED);
     while let Some(a) = lma.poll_action() {
-        if let Action::Send { src, dst, message } = a {
-            if let MhRepr::BindingAck(ba) = &message {
-                out.0 = ba.status;
-                for o in &ba.options {
-                    if let MobilityOption::HomeNetworkPrefix { prefix, .. } = o {
-                        out.1 = *prefix;
-                    }
-                }
-            }
-            black_box(message.to_bytes(&src, &dst));
+        if let Action::SendBytes { bytes, .. } = a {
+            out.0 = MessageKind::status_of_wire(&bytes);
+            out.1 = first_hnp(&bytes).unwrap_or(Ipv6Addr::UNSPECIFIED);
+            black_box(bytes);
         }
     }
     out
+}
+
+/// The first Home Network Prefix option of a PBA in wire form.
+fn first_hnp(pba: &[u8]) -> Option<Ipv6Addr> {
+    let area = pba.get(BindingAck::OPTIONS_OFFSET..)?;
+    MobilityOptions::new(area, BindingAck::OPTIONS_OFFSET).find_map(|o| {
+        let o = o.ok()?;
+        match MobilityOption::parse(&o).ok()? {
+            MobilityOption::HomeNetworkPrefix { prefix, .. } => Some(prefix),
+            _ => None,
+        }
+    })
 }
 
 struct Clock(u64);

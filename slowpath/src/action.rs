@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ipnet::Ipv6Net;
 
-use crate::wire::{AccessTechnologyType, MhRepr};
+use crate::wire::{AccessTechnologyType, MhBytes, MhRepr};
 
 /// Identifies one mobility session (one Binding Cache entry on the LMA, one
 /// Binding Update List entry on the MAG). Stable for the session's life.
@@ -149,6 +149,17 @@ pub enum Action {
         src: Ipv6Addr,
         /// The message.
         message: MhRepr,
+    },
+    /// Send a Mobility Header already in wire form, checksum filled in for `src`
+    /// → `dst`: the LMA answers this way to a PBU handed to it in wire form
+    /// ([`crate::lma::Lma::handle_mh`]), so that path builds no [`MhRepr`].
+    SendBytes {
+        /// IPv6 destination.
+        dst: Ipv6Addr,
+        /// IPv6 source.
+        src: Ipv6Addr,
+        /// The whole Mobility Header.
+        bytes: MhBytes,
     },
     /// Create a binding's forwarding state (tunnel + prefix routes).
     InstallBinding(BindingSpec),

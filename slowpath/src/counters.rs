@@ -1,7 +1,7 @@
 //! Signaling counters kept inside the engines and read by the shell, which
 //! exports them as `mobgw_signaling_messages_total{type,direction,status}`.
 
-use crate::wire::MhRepr;
+use crate::wire::{field, BindingAckFlags, BindingUpdateFlags, MhRepr, MhType};
 
 /// Direction of a counted message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,6 +59,29 @@ impl MessageKind {
             MhRepr::BindingAck(ba) if ba.flags.proxy => MessageKind::ProxyBindingAck,
             MhRepr::BindingAck(_) => MessageKind::BindingAck,
             _ => MessageKind::Other,
+        }
+    }
+
+    /// Classify a message in wire form (a whole MH, as [`MhRepr::parse`] checks it).
+    pub fn of_wire(mh: &[u8]) -> MessageKind {
+        let byte = |i: usize| mh.get(i).copied().unwrap_or(0);
+        match MhType::from(byte(field::MH_TYPE)) {
+            // The P flag: in the BU's 16-bit flags word at 8, in the BA's flags octet at 7.
+            MhType::BindingUpdate if (u16::from(byte(8)) << 8) & BindingUpdateFlags::P != 0 => {
+                MessageKind::ProxyBindingUpdate
+            }
+            MhType::BindingUpdate => MessageKind::BindingUpdate,
+            MhType::BindingAck if byte(7) & BindingAckFlags::P != 0 => MessageKind::ProxyBindingAck,
+            MhType::BindingAck => MessageKind::BindingAck,
+            _ => MessageKind::Other,
+        }
+    }
+
+    /// [`MessageKind::status_of`] for a message in wire form.
+    pub fn status_of_wire(mh: &[u8]) -> u8 {
+        match MhType::from(mh.get(field::MH_TYPE).copied().unwrap_or(0)) {
+            MhType::BindingAck => mh.get(field::MESSAGE_DATA).copied().unwrap_or(0),
+            _ => 0,
         }
     }
 
@@ -153,13 +176,25 @@ impl Default for SignalingCounters {
 impl SignalingCounters {
     /// Count one message.
     pub fn count(&mut self, direction: Direction, msg: &MhRepr) {
-        let kind = MessageKind::of(msg).index();
-        let status = usize::from(MessageKind::status_of(msg));
+        self.count_kind(direction, MessageKind::of(msg), MessageKind::status_of(msg));
+    }
+
+    /// Count one message in wire form.
+    pub fn count_wire(&mut self, direction: Direction, mh: &[u8]) {
+        self.count_kind(
+            direction,
+            MessageKind::of_wire(mh),
+            MessageKind::status_of_wire(mh),
+        );
+    }
+
+    /// Count one message of `kind` with `status` (BA status; 0 otherwise).
+    pub fn count_kind(&mut self, direction: Direction, kind: MessageKind, status: u8) {
         let table = match direction {
             Direction::Rx => &mut self.rx,
             Direction::Tx => &mut self.tx,
         };
-        table[kind][status] += 1;
+        table[kind.index()][usize::from(status)] += 1;
     }
 
     /// Count one dropped message.

@@ -5,7 +5,10 @@ use std::net::Ipv6Addr;
 
 use smallvec::SmallVec;
 
-use crate::wire::{AccessTechnologyType, HandoffIndicator, MobilityOption, Timestamp};
+use crate::wire::{
+    self, AccessTechnologyType, HandoffIndicator, MobilityOption, MobilityOptions, OptionType,
+    Timestamp,
+};
 
 /// A Home Network Prefix option's value, as carried (RFC 5213 §8.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,7 +27,7 @@ impl HnpValue {
 }
 
 /// The PMIPv6 options of one message, gathered in a single pass.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PmipOptions<'a> {
     /// MN-ID option: subtype and identifier (RFC 4283).
     pub mn_id: Option<(u8, &'a [u8])>,
@@ -63,36 +66,83 @@ impl<'a> PmipOptions<'a> {
     /// (RFC 5213 §8.1: "MUST ignore and skip any options that it does not understand").
     pub fn gather(options: &'a [MobilityOption]) -> PmipOptions<'a> {
         let mut v = PmipOptions::default();
-        let dup = &mut v.duplicate;
         for opt in options {
             match opt {
                 MobilityOption::MnIdentifier {
                     subtype,
                     identifier,
-                } => set_once(&mut v.mn_id, (*subtype, identifier.as_slice()), dup),
-                MobilityOption::HomeNetworkPrefix { prefix_len, prefix } => v.hnps.push(HnpValue {
-                    prefix_len: *prefix_len,
-                    prefix: *prefix,
-                }),
-                MobilityOption::HandoffIndicator(hi) => {
-                    set_once(&mut v.handoff_indicator, *hi, dup)
-                }
-                MobilityOption::AccessTechnologyType(att) => {
-                    set_once(&mut v.access_technology, *att, dup)
-                }
-                MobilityOption::MnLinkLayerIdentifier(id) => {
-                    set_once(&mut v.link_layer_id, id.as_slice(), dup)
-                }
-                MobilityOption::LinkLocalAddress(a) => set_once(&mut v.link_local, *a, dup),
-                MobilityOption::Timestamp(ts) => set_once(&mut v.timestamp, *ts, dup),
-                MobilityOption::GreKey(k) => set_once(&mut v.gre_key, *k, dup),
-                MobilityOption::AlternateCareOfAddress(a) => {
-                    set_once(&mut v.alternate_coa, *a, dup)
-                }
-                _ => {}
+                } => v.mn_identifier(*subtype, identifier),
+                MobilityOption::MnLinkLayerIdentifier(id) => v.link_layer_identifier(id),
+                other => v.value(other),
             }
         }
         v
+    }
+
+    /// Gather the options straight from the options area of a received message
+    /// (`base`: its offset in the MH), without building [`MobilityOption`]s for the
+    /// identifiers: no allocation. Every option is checked as
+    /// [`MhRepr::parse`](crate::wire::MhRepr::parse) checks it, so this fails exactly
+    /// where that would, and otherwise equals `gather` of its options.
+    pub fn parse(area: &'a [u8], base: usize) -> wire::Result<PmipOptions<'a>> {
+        let mut v = PmipOptions::default();
+        for raw in MobilityOptions::new(area, base) {
+            let raw = raw?;
+            raw.check_length()?;
+            match raw.option_type {
+                OptionType::MN_IDENTIFIER => {
+                    if let Some((subtype, id)) = raw.mn_identifier() {
+                        v.mn_identifier(subtype, id);
+                    }
+                }
+                OptionType::MN_LINK_LAYER_IDENTIFIER => {
+                    if let Some(id) = raw.link_layer_identifier() {
+                        v.link_layer_identifier(id);
+                    }
+                }
+                // The PMIPv6 values hold no heap data: decoding allocates nothing.
+                OptionType::HOME_NETWORK_PREFIX
+                | OptionType::HANDOFF_INDICATOR
+                | OptionType::ACCESS_TECHNOLOGY_TYPE
+                | OptionType::LINK_LOCAL_ADDRESS
+                | OptionType::TIMESTAMP
+                | OptionType::GRE_KEY
+                | OptionType::ALTERNATE_CARE_OF_ADDRESS => {
+                    v.value(&MobilityOption::parse(&raw)?);
+                }
+                // Others are skipped, once their Length checked.
+                _ => {}
+            }
+        }
+        Ok(v)
+    }
+
+    fn mn_identifier(&mut self, subtype: u8, id: &'a [u8]) {
+        set_once(&mut self.mn_id, (subtype, id), &mut self.duplicate);
+    }
+
+    fn link_layer_identifier(&mut self, id: &'a [u8]) {
+        set_once(&mut self.link_layer_id, id, &mut self.duplicate);
+    }
+
+    /// One option whose value holds no borrowed data; others are skipped.
+    fn value(&mut self, opt: &MobilityOption) {
+        let dup = &mut self.duplicate;
+        match opt {
+            MobilityOption::HomeNetworkPrefix { prefix_len, prefix } => self.hnps.push(HnpValue {
+                prefix_len: *prefix_len,
+                prefix: *prefix,
+            }),
+            MobilityOption::HandoffIndicator(hi) => set_once(&mut self.handoff_indicator, *hi, dup),
+            MobilityOption::AccessTechnologyType(att) => {
+                set_once(&mut self.access_technology, *att, dup)
+            }
+            MobilityOption::LinkLocalAddress(a) => set_once(&mut self.link_local, *a, dup),
+            MobilityOption::Timestamp(ts) => set_once(&mut self.timestamp, *ts, dup),
+            MobilityOption::GreKey(k) => set_once(&mut self.gre_key, *k, dup),
+            MobilityOption::AlternateCareOfAddress(a) => set_once(&mut self.alternate_coa, *a, dup),
+            _ => {}
+        }
     }
 
     /// The MN link-layer identifier unless absent or ALL_ZERO (RFC 5213 §5.1).

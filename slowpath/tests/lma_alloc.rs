@@ -1,7 +1,9 @@
 //! Allocations per PBU in the LMA engine: a counting global allocator around
-//! `handle_message`. A refresh allocates only the PBA it queues (its option
-//! list and MN-ID copy, owned by `MhRepr`); an initial registration adds the
-//! entry's stored MN-ID and prefix list and the InstallBinding prefix list.
+//! `handle_message` and `handle_mh`. Through `handle_message` a refresh
+//! allocates only the PBA it queues (its option list and MN-ID copy, owned by
+//! `MhRepr`); an initial registration adds the entry's stored MN-ID and prefix
+//! list and the InstallBinding prefix list. Through `handle_mh` (the PBU read
+//! in place, the PBA queued as inline bytes) a refresh allocates nothing.
 
 use std::alloc::System;
 use std::net::Ipv6Addr;
@@ -48,6 +50,23 @@ fn pbu(mn: &[u8], hnp: Ipv6Addr, hi: u8, ts: Timestamp) -> MhRepr {
     })
 }
 
+/// Allocations and reallocations made by one `handle_mh` on `msg`'s bytes
+/// (encoded outside the measurement), and the PBA status.
+fn measure_wire(lma: &mut Lma, msg: &MhRepr, now: Now) -> (usize, usize, u8) {
+    let bytes = msg.to_bytes(&MAG, &LMAA);
+    let region = Region::new(GLOBAL);
+    lma.handle_mh(MAG, LMAA, &bytes, now).expect("PBU decodes");
+    let stats = region.change();
+    let status = lma
+        .drain_actions()
+        .find_map(|a| match a {
+            Action::SendBytes { bytes, .. } => Some(bytes[6]),
+            _ => None,
+        })
+        .unwrap_or(u8::MAX);
+    (stats.allocations, stats.reallocations, status)
+}
+
 /// Allocations and reallocations made by one `handle_message`, and its status.
 fn measure(lma: &mut Lma, msg: &MhRepr, now: Now) -> (usize, usize, u8) {
     let region = Region::new(GLOBAL);
@@ -90,5 +109,25 @@ fn pbu_allocations_are_only_what_is_kept_or_sent() {
         assert_eq!(status, 0);
         // The PBA's options and MN-ID copy; nothing in the engine.
         assert_eq!((allocs, reallocs), (2, 0), "refresh {i}");
+    }
+
+    // The same through the wire-form path.
+    let mut lma = Lma::new(
+        LmaConfig::new(LMAA, "2001:db8:1000::/48".parse().unwrap()),
+        LmaPolicy::default(),
+    );
+    let first = pbu(b"mn1@example.org", Ipv6Addr::UNSPECIFIED, 1, t(0).wall);
+    assert_eq!(measure_wire(&mut lma, &first, t(0)).2, 0);
+    let initial = pbu(b"mn2@example.org", Ipv6Addr::UNSPECIFIED, 1, t(1).wall);
+    let (allocs, reallocs, status) = measure_wire(&mut lma, &initial, t(1));
+    assert_eq!(status, 0);
+    // Entry MN-ID + prefix list, InstallBinding prefixes.
+    assert_eq!((allocs, reallocs), (3, 0), "initial registration (wire)");
+    let hnp = lma.bindings_of(b"mn2@example.org")[0].hnps[0].network();
+    for i in 2..10 {
+        let refresh = pbu(b"mn2@example.org", hnp, 5, t(i).wall);
+        let (allocs, reallocs, status) = measure_wire(&mut lma, &refresh, t(i));
+        assert_eq!(status, 0);
+        assert_eq!((allocs, reallocs), (0, 0), "refresh {i} (wire)");
     }
 }

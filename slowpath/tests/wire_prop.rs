@@ -6,11 +6,13 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use slowpath::counters::MessageKind;
+use slowpath::pbu::PmipOptions;
 use slowpath::wire::{
     alignment_of, AccessTechnologyType, BindingAck, BindingAckFlags, BindingError,
-    BindingRevocation, BindingUpdate, BindingUpdateFlags, ChecksumMode, HandoffIndicator,
-    Heartbeat, LocalizedRoutingAck, LocalizedRoutingInitiation, MhRepr, MobilityHeader,
-    MobilityOption, MobilityOptions, RevocationKind, Timestamp,
+    BindingRevocation, BindingUpdate, BindingUpdateFlags, BindingUpdateView, ChecksumMode,
+    HandoffIndicator, Heartbeat, LocalizedRoutingAck, LocalizedRoutingInitiation, MhRepr, MhType,
+    MhWriter, MobilityHeader, MobilityOption, MobilityOptions, RevocationKind, Timestamp,
 };
 
 /// Option types this codec decodes; `Unknown` must use anything else (and not Pad1/PadN).
@@ -281,5 +283,66 @@ proptest! {
             bytes[i] = v;
         }
         check_stable(&bytes, &src, &dst);
+    }
+
+    #[test]
+    fn writer_emits_what_emit_emits(
+        status in any::<u8>(),
+        f in any::<u8>(),
+        sequence in any::<u16>(),
+        lifetime in any::<u16>(),
+        options in options(),
+        src in ipv6(),
+        dst in ipv6(),
+    ) {
+        let flags = BindingAckFlags::from_bits(f);
+        let mut w = MhWriter::binding_ack(status, flags, sequence, lifetime);
+        for o in &options {
+            match o {
+                MobilityOption::MnIdentifier { subtype, identifier } => {
+                    w.mn_identifier(*subtype, identifier)
+                }
+                MobilityOption::MnLinkLayerIdentifier(id) => w.link_layer_identifier(id),
+                other => w.option(other),
+            }
+        }
+        let repr = MhRepr::BindingAck(BindingAck { status, flags, sequence, lifetime, options });
+        prop_assert_eq!(&w.finish(&src, &dst)[..], &repr.to_bytes(&src, &dst)[..]);
+    }
+
+    #[test]
+    fn wire_kind_is_the_repr_kind(repr in mh_repr()) {
+        let bytes = repr.to_bytes(&Ipv6Addr::LOCALHOST, &Ipv6Addr::LOCALHOST);
+        prop_assert_eq!(MessageKind::of_wire(&bytes), MessageKind::of(&repr));
+        prop_assert_eq!(MessageKind::status_of_wire(&bytes), MessageKind::status_of(&repr));
+    }
+
+    #[test]
+    fn pmip_options_in_place_are_the_gathered_ones(
+        sequence in any::<u16>(),
+        flags in bu_flags(),
+        options in options(),
+        flips in vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+    ) {
+        let (src, dst) = (Ipv6Addr::LOCALHOST, Ipv6Addr::UNSPECIFIED);
+        let repr = MhRepr::BindingUpdate(BindingUpdate { sequence, flags, lifetime: 1, options });
+        let mut bytes = repr.to_bytes(&src, &dst);
+        for (at, v) in flips {
+            // Past the common header, so the message stays a BU.
+            let i = 8 + at.index(bytes.len() - 8);
+            bytes[i] = v;
+        }
+        let pkt = MobilityHeader::new_checked(&bytes[..]).expect("length kept");
+        prop_assert_eq!(pkt.check(&src, &dst, ChecksumMode::Ignore), Ok(MhType::BindingUpdate));
+        let view = BindingUpdateView::parse(pkt.as_bytes()).expect("a BU body");
+        let in_place = PmipOptions::parse(view.options, BindingUpdate::OPTIONS_OFFSET);
+        match MhRepr::parse(&pkt, &src, &dst, ChecksumMode::Ignore) {
+            Ok(MhRepr::BindingUpdate(bu)) => {
+                prop_assert_eq!((view.sequence, view.flags, view.lifetime), (bu.sequence, bu.flags, bu.lifetime));
+                prop_assert_eq!(in_place, Ok(PmipOptions::gather(&bu.options)));
+            }
+            Ok(other) => prop_assert!(false, "not a BU: {:?}", other),
+            Err(e) => prop_assert_eq!(in_place, Err(e)),
+        }
     }
 }

@@ -30,13 +30,14 @@ use entry::{bce_of, encapsulation_of, net_of, prefix_of, session_of, tunnel_of};
 pub use entry::{BindingCacheEntry, BindingState};
 
 use crate::action::{Action, BindingSpec, Event, RemoveReason, SessionId, TunnelKind};
-use crate::counters::{Direction, DropReason, SignalingCounters};
+use crate::counters::{Direction, DropReason, MessageKind, SignalingCounters};
 use crate::pbu::{HnpValue, PmipOptions};
 use crate::policy::{LmaPolicy, MnAuthorization, MnDecision, TunnelPolicy};
 use crate::timers::{defaults, timestamp_distance, Now, Time};
 use crate::wire::{
-    status, AccessTechnologyType, BindingAck, BindingAckFlags, BindingUpdate, HandoffIndicator,
-    MhRepr, MobilityOption, Timestamp,
+    self, status, AccessTechnologyType, BindingAck, BindingAckFlags, BindingUpdate,
+    BindingUpdateFlags, BindingUpdateView, ChecksumMode, HandoffIndicator, MhRepr, MhType,
+    MhWriter, MobilityHeader, MobilityOption, Timestamp,
 };
 
 /// LMA configuration (RFC 5213 §9.1, §9.3).
@@ -109,10 +110,28 @@ enum Lookup {
     Ignore,
 }
 
+/// The form a PBA is queued in: the form its PBU came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    /// [`Action::Send`] with an [`MhRepr`] ([`Lma::handle_message`]).
+    Repr,
+    /// [`Action::SendBytes`] ([`Lma::handle_mh`]).
+    Wire,
+}
+
+/// The fixed fields of a PBU.
+#[derive(Clone, Copy, Debug)]
+struct PbuHeader {
+    sequence: u16,
+    flags: BindingUpdateFlags,
+    lifetime: u16,
+}
+
 /// A PBU that passed steps 1–12. Borrows from the message; owned (`'static`)
 /// only when it must wait for MaxDelayBeforeNewBCEAssign.
 #[derive(Clone, Debug)]
 struct Request<'a> {
+    reply: Reply,
     src: Ipv6Addr,
     dst: Ipv6Addr,
     sequence: u16,
@@ -142,6 +161,7 @@ impl Request<'_> {
             mn_id: Cow::Owned(self.mn_id.into_owned()),
             hnps: Cow::Owned(self.hnps.into_owned()),
             link_layer_id: self.link_layer_id.map(|l| Cow::Owned(l.into_owned())),
+            reply: self.reply,
             src: self.src,
             dst: self.dst,
             sequence: self.sequence,
@@ -183,13 +203,18 @@ enum PbaPrefixes<'a> {
     Assigned(&'a [Prefix]),
 }
 
-/// Everything a PBA needs besides the request.
-struct PbaParams<'a> {
+/// A PBA (§5.3.6), before it takes the form its PBU came in.
+struct Pba<'a> {
     status: u8,
     lifetime: u16,
+    mn_id_subtype: u8,
+    mn_id: &'a [u8],
     prefixes: PbaPrefixes<'a>,
-    timestamp: Option<Timestamp>,
+    hi: Option<HandoffIndicator>,
+    att: Option<AccessTechnologyType>,
+    link_layer_id: Option<&'a [u8]>,
     link_local: Option<Ipv6Addr>,
+    timestamp: Option<Timestamp>,
     gre_key: Option<Option<u32>>,
     sequence: u16,
 }
@@ -372,9 +397,56 @@ impl Lma {
         self.counters.count(Direction::Rx, msg);
         match msg {
             // Step 3: no Home Address option is required; nothing to check.
-            MhRepr::BindingUpdate(bu) if bu.flags.proxy => self.handle_pbu(src, dst, bu, now),
+            MhRepr::BindingUpdate(bu) if bu.flags.proxy => {
+                let header = PbuHeader {
+                    sequence: bu.sequence,
+                    flags: bu.flags,
+                    lifetime: bu.lifetime,
+                };
+                let opts = PmipOptions::gather(&bu.options);
+                self.handle_pbu(src, dst, header, &opts, now, Reply::Repr)
+            }
             _ => self.counters.count_drop(DropReason::NotForThisRole),
         }
+    }
+
+    /// [`Lma::handle_message`] for a Mobility Header in wire form from `src` to
+    /// `dst`: checks and decodes it as [`MhRepr::from_bytes`] does (the error is
+    /// that of `from_bytes`; such messages are discarded, RFC 6275 §9.2), and
+    /// queues the PBA in wire form too ([`Action::SendBytes`]). A PBU is read in
+    /// place, so nothing is allocated for the message either way.
+    pub fn handle_mh(
+        &mut self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        mh: &[u8],
+        now: Now,
+    ) -> Result<(), wire::Error> {
+        let pkt = MobilityHeader::new_checked(mh)?;
+        if pkt.check(&src, &dst, ChecksumMode::Verify)? != MhType::BindingUpdate {
+            // Not for this role: counted and dropped; no need for a fast path.
+            let msg = MhRepr::parse(&pkt, &src, &dst, ChecksumMode::Ignore)?;
+            self.handle_message(src, dst, &msg, now);
+            return Ok(());
+        }
+        let bu = BindingUpdateView::parse(pkt.as_bytes())?;
+        let opts = PmipOptions::parse(bu.options, BindingUpdate::OPTIONS_OFFSET)?;
+        self.last_mono = self.last_mono.max(Millis(now.mono.0));
+        if !bu.flags.proxy {
+            self.counters
+                .count_kind(Direction::Rx, MessageKind::BindingUpdate, 0);
+            self.counters.count_drop(DropReason::NotForThisRole);
+            return Ok(());
+        }
+        self.counters
+            .count_kind(Direction::Rx, MessageKind::ProxyBindingUpdate, 0);
+        let header = PbuHeader {
+            sequence: bu.sequence,
+            flags: bu.flags,
+            lifetime: bu.lifetime,
+        };
+        self.handle_pbu(src, dst, header, &opts, now, Reply::Wire);
+        Ok(())
     }
 
     /// Run due timers: lifetime expiry and MinDelayBeforeBCEDelete (the
@@ -434,14 +506,20 @@ impl Lma {
         }
     }
 
-    fn handle_pbu(&mut self, src: Ipv6Addr, dst: Ipv6Addr, bu: &BindingUpdate, now: Now) {
-        let opts = PmipOptions::gather(&bu.options);
-
+    fn handle_pbu(
+        &mut self,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        bu: PbuHeader,
+        opts: &PmipOptions<'_>,
+        now: Now,
+        reply: Reply,
+    ) {
         // RFC 5213 §8.1 allows at most one of each singleton option but names
         // no status; reject with 128 (checklist LMA-PBU-OPT-2), before the
         // ordered steps since the message is malformed.
         if opts.duplicate || opts.hnps.iter().any(|h| h.prefix_len > 128) {
-            return self.reject(src, dst, bu, &opts, status::REASON_UNSPECIFIED, None);
+            return self.reject(src, dst, reply, bu, opts, status::REASON_UNSPECIFIED, None);
         }
 
         // Step 4: identify the MN.
@@ -449,8 +527,9 @@ impl Lma {
             return self.reject(
                 src,
                 dst,
+                reply,
                 bu,
-                &opts,
+                opts,
                 status::MISSING_MN_IDENTIFIER_OPTION,
                 None,
             );
@@ -464,12 +543,12 @@ impl Lma {
             MnDecision::NotEnabled => Some(status::PROXY_REG_NOT_ENABLED),
         };
         if let Some(code) = policy_status {
-            return self.reject(src, dst, bu, &opts, code, None);
+            return self.reject(src, dst, reply, bu, opts, code, None);
         }
 
         // Step 9: message ordering (§5.5).
-        if let Err((code, ts, seq)) = self.check_ordering(mn_id, &opts, bu.sequence, now) {
-            return self.reject_with(src, dst, bu, &opts, code, ts, seq);
+        if let Err((code, ts, seq)) = self.check_ordering(mn_id, opts, bu.sequence, now) {
+            return self.reject_with(src, dst, reply, opts, code, ts, seq);
         }
 
         // Steps 10–12: mandatory options.
@@ -477,8 +556,9 @@ impl Lma {
             return self.reject(
                 src,
                 dst,
+                reply,
                 bu,
-                &opts,
+                opts,
                 status::MISSING_HOME_NETWORK_PREFIX_OPTION,
                 None,
             );
@@ -487,8 +567,9 @@ impl Lma {
             return self.reject(
                 src,
                 dst,
+                reply,
                 bu,
-                &opts,
+                opts,
                 status::MISSING_HANDOFF_INDICATOR_OPTION,
                 None,
             );
@@ -497,8 +578,9 @@ impl Lma {
             return self.reject(
                 src,
                 dst,
+                reply,
                 bu,
-                &opts,
+                opts,
                 status::MISSING_ACCESS_TECH_TYPE_OPTION,
                 None,
             );
@@ -509,8 +591,9 @@ impl Lma {
             return self.reject(
                 src,
                 dst,
+                reply,
                 bu,
-                &opts,
+                opts,
                 status::ADMINISTRATIVELY_PROHIBITED,
                 None,
             );
@@ -521,10 +604,19 @@ impl Lma {
             && self.policy.tunnel == TunnelPolicy::GreRequired
             && opts.gre_key.is_none()
         {
-            return self.reject(src, dst, bu, &opts, status::GRE_KEY_OPTION_REQUIRED, None);
+            return self.reject(
+                src,
+                dst,
+                reply,
+                bu,
+                opts,
+                status::GRE_KEY_OPTION_REQUIRED,
+                None,
+            );
         }
 
         let request = Request {
+            reply,
             src,
             dst,
             sequence: bu.sequence,
@@ -544,7 +636,7 @@ impl Lma {
 
         // Step 13: Binding Cache entry existence test (§5.4.1).
         match self.lookup(&request) {
-            Lookup::Reject(code) => self.reject(src, dst, bu, &opts, code, None),
+            Lookup::Reject(code) => self.reject(src, dst, reply, bu, opts, code, None),
             Lookup::Ignore => self
                 .counters
                 .count_drop(DropReason::DeregistrationNoSession),
@@ -833,15 +925,16 @@ impl Lma {
         if let Some(e) = self.cache.get(bce) {
             let spec = self.spec_of(id, e);
             self.actions.push_back(Action::InstallBinding(spec));
-            let msg = accept_pba(
+            let send = accept_pba(
                 r,
                 tunnel_choice.status,
                 units,
                 &e.home_network_prefixes,
                 link_local,
                 tunnel,
-            );
-            self.send(r.dst, r.src, msg);
+            )
+            .action(r.reply, r.dst, r.src);
+            self.send(send);
         }
     }
 
@@ -973,15 +1066,16 @@ impl Lma {
             let spec = self.spec_of(id, e);
             self.actions.push_back(Action::UpdateBinding(spec));
         }
-        let msg = accept_pba(
+        let send = accept_pba(
             r,
             choice.status,
             units,
             &e.home_network_prefixes,
             link_local,
             tunnel,
-        );
-        self.send(r.dst, r.src, msg);
+        )
+        .action(r.reply, r.dst, r.src);
+        self.send(send);
     }
 
     /// §5.3.5.
@@ -1022,15 +1116,16 @@ impl Lma {
         }
         self.record_accepted(bce, r);
         if let Some(e) = self.cache.get(bce) {
-            let msg = accept_pba(
+            let send = accept_pba(
                 r,
                 status::ACCEPTED,
                 0,
                 &e.home_network_prefixes,
                 link_local,
                 tunnel,
-            );
-            self.send(r.dst, r.src, msg);
+            )
+            .action(r.reply, r.dst, r.src);
+            self.send(send);
         }
 
         // A request parked on this entry (HI = 4) now updates it (§5.4.1.2 step 4).
@@ -1058,36 +1153,36 @@ impl Lma {
     }
 
     fn reject_request(&mut self, r: &Request<'_>, code: u8) {
-        let params = PbaParams {
+        let pba = Pba {
             status: code,
             lifetime: 0,
+            mn_id_subtype: r.mn_id_subtype,
+            mn_id: &r.mn_id,
             prefixes: PbaPrefixes::Echo(&r.hnps),
-            timestamp: r.timestamp,
+            hi: Some(r.hi),
+            att: Some(r.att),
+            link_layer_id: r.link_layer_id.as_deref(),
             link_local: r.link_local,
+            timestamp: r.timestamp,
             gre_key: None,
             sequence: r.sequence,
         };
-        let msg = build_pba(
-            r.mn_id_subtype,
-            &r.mn_id,
-            Some(r.hi),
-            Some(r.att),
-            r.link_layer_id.as_deref(),
-            &params,
-        );
-        self.send(r.dst, r.src, msg);
+        self.send(pba.action(r.reply, r.dst, r.src));
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn reject(
         &mut self,
         src: Ipv6Addr,
         dst: Ipv6Addr,
-        bu: &BindingUpdate,
+        reply: Reply,
+        bu: PbuHeader,
         opts: &PmipOptions<'_>,
         code: u8,
         ts: Option<Timestamp>,
     ) {
-        self.reject_with(src, dst, bu, opts, code, ts.or(opts.timestamp), bu.sequence)
+        let ts = ts.or(opts.timestamp);
+        self.reject_with(src, dst, reply, opts, code, ts, bu.sequence)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1095,38 +1190,39 @@ impl Lma {
         &mut self,
         src: Ipv6Addr,
         dst: Ipv6Addr,
-        bu: &BindingUpdate,
+        reply: Reply,
         opts: &PmipOptions<'_>,
         code: u8,
         ts: Option<Timestamp>,
         sequence: u16,
     ) {
-        let (subtype, id) = opts.mn_id.unwrap_or((MN_ID_SUBTYPE_NAI, &[]));
-        let params = PbaParams {
+        let (mn_id_subtype, mn_id) = opts.mn_id.unwrap_or((MN_ID_SUBTYPE_NAI, &[]));
+        let pba = Pba {
             status: code,
             lifetime: 0,
+            mn_id_subtype,
+            mn_id,
             prefixes: PbaPrefixes::Echo(&opts.hnps),
+            hi: opts.handoff_indicator,
+            att: opts.access_technology,
+            link_layer_id: opts.link_layer_id,
+            link_local: opts.link_local,
             // §5.3.6: a TS only if the PBU had one.
             timestamp: if opts.timestamp.is_some() { ts } else { None },
-            link_local: opts.link_local,
             gre_key: None,
             sequence,
         };
-        let msg = build_pba(
-            subtype,
-            id,
-            opts.handoff_indicator,
-            opts.access_technology,
-            opts.link_layer_id,
-            &params,
-        );
-        let _ = bu;
-        self.send(dst, src, msg);
+        self.send(pba.action(reply, dst, src));
     }
 
-    fn send(&mut self, src: Ipv6Addr, dst: Ipv6Addr, message: MhRepr) {
-        self.counters.count(Direction::Tx, &message);
-        self.actions.push_back(Action::Send { dst, src, message });
+    /// Queue a message (counted as sent).
+    fn send(&mut self, action: Action) {
+        match &action {
+            Action::Send { message, .. } => self.counters.count(Direction::Tx, message),
+            Action::SendBytes { bytes, .. } => self.counters.count_wire(Direction::Tx, bytes),
+            _ => {}
+        }
+        self.actions.push_back(action);
     }
 }
 
@@ -1148,101 +1244,137 @@ fn generate_link_local(id: SessionId) -> Ipv6Addr {
 }
 
 /// The PBA accepting `r` (§5.3.6), with the GRE Key option of RFC 5845 §5.2.
-fn accept_pba(
-    r: &Request<'_>,
+fn accept_pba<'a>(
+    r: &'a Request<'_>,
     code: u8,
     lifetime: u16,
-    hnps: &[Prefix],
+    hnps: &'a [Prefix],
     link_local: Option<Ipv6Addr>,
     tunnel: TunnelKind,
-) -> MhRepr {
+) -> Pba<'a> {
     let gre_key = match tunnel {
         TunnelKind::Gre { uplink_key, .. } if r.gre_key.is_some() => Some(uplink_key),
         _ => None,
     };
-    let params = PbaParams {
+    Pba {
         status: code,
         lifetime,
+        mn_id_subtype: r.mn_id_subtype,
+        mn_id: &r.mn_id,
         prefixes: PbaPrefixes::Assigned(hnps),
-        timestamp: r.timestamp,
+        hi: Some(r.hi),
+        att: Some(r.att),
+        link_layer_id: r.link_layer_id.as_deref(),
         link_local,
+        timestamp: r.timestamp,
         gre_key,
         sequence: r.sequence,
-    };
-    build_pba(
-        r.mn_id_subtype,
-        &r.mn_id,
-        Some(r.hi),
-        Some(r.att),
-        r.link_layer_id.as_deref(),
-        &params,
-    )
+    }
 }
 
-/// Build a PBA per RFC 5213 §5.3.6 (options in the order of its Figure 6,
-/// GRE Key last).
-fn build_pba(
-    mn_id_subtype: u8,
-    mn_id: &[u8],
-    hi: Option<HandoffIndicator>,
-    att: Option<AccessTechnologyType>,
-    link_layer_id: Option<&[u8]>,
-    p: &PbaParams<'_>,
-) -> MhRepr {
-    let mut options = Vec::with_capacity(8);
-    options.push(MobilityOption::MnIdentifier {
-        subtype: mn_id_subtype,
-        identifier: mn_id.to_vec(),
-    });
-    match p.prefixes {
-        PbaPrefixes::Echo([]) => options.push(MobilityOption::HomeNetworkPrefix {
-            prefix_len: 0,
-            prefix: Ipv6Addr::UNSPECIFIED,
-        }),
-        PbaPrefixes::Echo(hnps) => {
-            options.extend(hnps.iter().map(|h| MobilityOption::HomeNetworkPrefix {
-                prefix_len: h.prefix_len,
-                prefix: h.prefix,
-            }))
+/// Where a PBA's options go: an option list, or straight into wire form.
+trait OptionSink {
+    fn mn_identifier(&mut self, subtype: u8, identifier: &[u8]);
+    fn link_layer_identifier(&mut self, id: &[u8]);
+    fn option(&mut self, opt: MobilityOption);
+}
+
+impl OptionSink for Vec<MobilityOption> {
+    fn mn_identifier(&mut self, subtype: u8, identifier: &[u8]) {
+        self.push(MobilityOption::MnIdentifier {
+            subtype,
+            identifier: identifier.to_vec(),
+        });
+    }
+    fn link_layer_identifier(&mut self, id: &[u8]) {
+        self.push(MobilityOption::MnLinkLayerIdentifier(id.to_vec()));
+    }
+    fn option(&mut self, opt: MobilityOption) {
+        self.push(opt);
+    }
+}
+
+impl OptionSink for MhWriter {
+    fn mn_identifier(&mut self, subtype: u8, identifier: &[u8]) {
+        MhWriter::mn_identifier(self, subtype, identifier);
+    }
+    fn link_layer_identifier(&mut self, id: &[u8]) {
+        MhWriter::link_layer_identifier(self, id);
+    }
+    fn option(&mut self, opt: MobilityOption) {
+        MhWriter::option(self, &opt);
+    }
+}
+
+impl Pba<'_> {
+    /// The options in the order of RFC 5213 §5.3.6 / Figure 6, GRE Key last.
+    fn options(&self, out: &mut impl OptionSink) {
+        out.mn_identifier(self.mn_id_subtype, self.mn_id);
+        let hnp = |prefix_len, prefix| MobilityOption::HomeNetworkPrefix { prefix_len, prefix };
+        match self.prefixes {
+            PbaPrefixes::Echo([]) => out.option(hnp(0, Ipv6Addr::UNSPECIFIED)),
+            PbaPrefixes::Echo(hnps) => {
+                for h in hnps {
+                    out.option(hnp(h.prefix_len, h.prefix));
+                }
+            }
+            PbaPrefixes::Assigned(prefixes) => {
+                for p in prefixes {
+                    out.option(hnp(p.len(), Ipv6Addr::from(p.addr())));
+                }
+            }
         }
-        PbaPrefixes::Assigned(prefixes) => {
-            options.extend(prefixes.iter().map(|p| MobilityOption::HomeNetworkPrefix {
-                prefix_len: p.len(),
-                prefix: Ipv6Addr::from(p.addr()),
-            }))
+        out.option(MobilityOption::HandoffIndicator(
+            self.hi.unwrap_or(HandoffIndicator(0)),
+        ));
+        out.option(MobilityOption::AccessTechnologyType(
+            self.att.unwrap_or(AccessTechnologyType(0)),
+        ));
+        if let Some(ll) = self.link_layer_id {
+            out.link_layer_identifier(ll);
+        }
+        if let Some(lla) = self.link_local {
+            out.option(MobilityOption::LinkLocalAddress(lla));
+        }
+        if let Some(ts) = self.timestamp {
+            out.option(MobilityOption::Timestamp(ts));
+        }
+        if let Some(key) = self.gre_key {
+            out.option(MobilityOption::GreKey(key));
         }
     }
-    options.push(MobilityOption::HandoffIndicator(
-        hi.unwrap_or(HandoffIndicator(0)),
-    ));
-    options.push(MobilityOption::AccessTechnologyType(
-        att.unwrap_or(AccessTechnologyType(0)),
-    ));
-    if let Some(ll) = link_layer_id {
-        options.push(MobilityOption::MnLinkLayerIdentifier(ll.to_vec()));
+
+    /// The PBA from `src` to `dst` as an action, in the `reply` form.
+    fn action(&self, reply: Reply, src: Ipv6Addr, dst: Ipv6Addr) -> Action {
+        match reply {
+            Reply::Repr => {
+                let mut options = Vec::with_capacity(8);
+                self.options(&mut options);
+                let message = MhRepr::BindingAck(BindingAck {
+                    status: self.status,
+                    flags: BindingAckFlags::PROXY,
+                    sequence: self.sequence,
+                    lifetime: self.lifetime,
+                    options,
+                });
+                Action::Send { dst, src, message }
+            }
+            Reply::Wire => {
+                let mut w = MhWriter::binding_ack(
+                    self.status,
+                    BindingAckFlags::PROXY,
+                    self.sequence,
+                    self.lifetime,
+                );
+                self.options(&mut w);
+                Action::SendBytes {
+                    dst,
+                    src,
+                    bytes: w.finish(&src, &dst),
+                }
+            }
+        }
     }
-    if let Some(lla) = p.link_local {
-        options.push(MobilityOption::LinkLocalAddress(lla));
-    }
-    if let Some(ts) = p.timestamp {
-        options.push(MobilityOption::Timestamp(ts));
-    }
-    if let Some(key) = p.gre_key {
-        options.push(MobilityOption::GreKey(key));
-    }
-    MhRepr::BindingAck(BindingAck {
-        status: p.status,
-        flags: BindingAckFlags {
-            key_management: false,
-            mobile_router: false,
-            proxy: true,
-            tlv_header: false,
-            bulk: false,
-        },
-        sequence: p.sequence,
-        lifetime: p.lifetime,
-        options,
-    })
 }
 
 #[cfg(test)]

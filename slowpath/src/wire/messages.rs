@@ -449,11 +449,12 @@ impl BindingUpdate {
     }
 
     pub(crate) fn parse_body(mh: &[u8]) -> Result<Self> {
+        let v = BindingUpdateView::parse(mh)?;
         Ok(BindingUpdate {
-            sequence: be16(mh, bu::SEQUENCE),
-            flags: BindingUpdateFlags::from_bits(be16(mh, bu::FLAGS)),
-            lifetime: be16(mh, bu::LIFETIME),
-            options: options_of(mh, bu::OPTIONS)?,
+            sequence: v.sequence,
+            flags: v.flags,
+            lifetime: v.lifetime,
+            options: parse_options(v.options, bu::OPTIONS)?,
         })
     }
 
@@ -466,6 +467,33 @@ impl BindingUpdate {
         put16(mh, bu::FLAGS, self.flags.bits());
         put16(mh, bu::LIFETIME, self.lifetime);
         emit_options(&self.options, &mut mh[bu::OPTIONS..], bu::OPTIONS);
+    }
+}
+
+/// A Binding Update read in place: the fixed fields decoded, the options area
+/// borrowed, for receivers that walk the options with
+/// [`MobilityOptions`](super::MobilityOptions) instead of allocating a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BindingUpdateView<'a> {
+    pub sequence: u16,
+    pub flags: BindingUpdateFlags,
+    /// Units of 4 seconds; 0 = de-registration.
+    pub lifetime: u16,
+    /// The options area, from MH offset [`BindingUpdate::OPTIONS_OFFSET`] to the end.
+    pub options: &'a [u8],
+}
+
+impl<'a> BindingUpdateView<'a> {
+    /// Reads the body of `mh`, a whole BU that passed
+    /// [`MobilityHeader::check`](super::MobilityHeader::check). The options are not
+    /// validated here.
+    pub fn parse(mh: &'a [u8]) -> Result<Self> {
+        Ok(BindingUpdateView {
+            sequence: be16(mh, bu::SEQUENCE),
+            flags: BindingUpdateFlags::from_bits(be16(mh, bu::FLAGS)),
+            lifetime: be16(mh, bu::LIFETIME),
+            options: mh.get(bu::OPTIONS..).ok_or(Error::Truncated)?,
+        })
     }
 }
 
@@ -574,12 +602,23 @@ impl BindingAck {
     }
 
     pub(crate) fn emit_body(&self, mh: &mut [u8]) {
-        mh[ba::STATUS] = self.status;
-        mh[ba::FLAGS] = self.flags.bits();
-        put16(mh, ba::SEQUENCE, self.sequence);
-        put16(mh, ba::LIFETIME, self.lifetime);
+        emit_ba_fixed(mh, self.status, self.flags, self.sequence, self.lifetime);
         emit_options(&self.options, &mut mh[ba::OPTIONS..], ba::OPTIONS);
     }
+}
+
+/// The fixed part of a BA (Status to Lifetime) into `mh`.
+pub(crate) fn emit_ba_fixed(
+    mh: &mut [u8],
+    status: u8,
+    flags: BindingAckFlags,
+    sequence: u16,
+    lifetime: u16,
+) {
+    mh[ba::STATUS] = status;
+    mh[ba::FLAGS] = flags.bits();
+    put16(mh, ba::SEQUENCE, sequence);
+    put16(mh, ba::LIFETIME, lifetime);
 }
 
 /// Binding Error (MH type 7, RFC 6275 §6.1.9).

@@ -16,11 +16,16 @@
 use std::net::Ipv6Addr;
 
 use super::checksum::{mh_checksum, pseudo_sum};
+use smallvec::SmallVec;
+
 use super::messages::{
-    brr_body_len, emit_brr, parse_brr, BindingAck, BindingError, BindingRevocation, BindingUpdate,
-    Heartbeat, LocalizedRoutingAck, LocalizedRoutingInitiation,
+    brr_body_len, emit_ba_fixed, emit_brr, parse_brr, BindingAck, BindingAckFlags, BindingError,
+    BindingRevocation, BindingUpdate, Heartbeat, LocalizedRoutingAck, LocalizedRoutingInitiation,
 };
-use super::options::MobilityOption;
+use super::options::{
+    alignment_of, capped, emit_link_layer_identifier, emit_mn_identifier, emit_padding, Alignment,
+    MobilityOption, OptionType,
+};
 use super::{Error, Result};
 
 /// IPv6 Next Header value of the Mobility Header (RFC 6275 §14).
@@ -227,6 +232,29 @@ impl<T: AsRef<[u8]>> MobilityHeader<T> {
         &self.buffer.as_ref()[field::MESSAGE_DATA..self.total_len()]
     }
 
+    /// The checks every received MH passes before its body is read, in order: length,
+    /// checksum (if `mode` verifies), Payload Proto, the per-type minimum Header Len.
+    /// Returns the MH Type.
+    pub fn check(&self, src: &Ipv6Addr, dst: &Ipv6Addr, mode: ChecksumMode) -> Result<MhType> {
+        self.check_len()?;
+        if mode.is_checked() && !self.verify_checksum(src, dst) {
+            return Err(Error::Checksum);
+        }
+        if self.payload_proto() != IPPROTO_NONE {
+            return Err(Error::BadPayloadProto(self.payload_proto()));
+        }
+        let mh_type = self.mh_type();
+        let min_header_len = mh_type.min_header_len();
+        if self.header_len() < min_header_len {
+            return Err(Error::TooShortForType {
+                mh_type: u8::from(mh_type),
+                header_len: self.header_len(),
+                min_header_len,
+            });
+        }
+        Ok(mh_type)
+    }
+
     /// Verifies the checksum by summing pseudo-header and MH including the Checksum field;
     /// accepts a fold to 0xFFFF, which takes both encodings of zero (pmip-wire.md §1.2).
     pub fn verify_checksum(&self, src: &Ipv6Addr, dst: &Ipv6Addr) -> bool {
@@ -305,30 +333,14 @@ pub enum MhRepr {
 }
 
 impl MhRepr {
-    /// Parses and validates a Mobility Header. Checks in order: length, checksum (if
-    /// `mode` verifies), Payload Proto, the per-type minimum Header Len, then the body.
+    /// Parses and validates a Mobility Header: [`MobilityHeader::check`], then the body.
     pub fn parse<T: AsRef<[u8]>>(
         pkt: &MobilityHeader<T>,
         src: &Ipv6Addr,
         dst: &Ipv6Addr,
         mode: ChecksumMode,
     ) -> Result<MhRepr> {
-        pkt.check_len()?;
-        if mode.is_checked() && !pkt.verify_checksum(src, dst) {
-            return Err(Error::Checksum);
-        }
-        if pkt.payload_proto() != IPPROTO_NONE {
-            return Err(Error::BadPayloadProto(pkt.payload_proto()));
-        }
-        let mh_type = pkt.mh_type();
-        let min_header_len = mh_type.min_header_len();
-        if pkt.header_len() < min_header_len {
-            return Err(Error::TooShortForType {
-                mh_type: u8::from(mh_type),
-                header_len: pkt.header_len(),
-                min_header_len,
-            });
-        }
+        let mh_type = pkt.check(src, dst, mode)?;
         let mh = pkt.as_bytes();
         Ok(match mh_type {
             MhType::BindingRefreshRequest => MhRepr::BindingRefreshRequest {
@@ -498,6 +510,86 @@ impl MhRepr {
     }
 }
 
+/// A Mobility Header in wire form, checksum filled in. Inline up to 128 octets: a
+/// typical PBA (about 90) needs no allocation.
+pub type MhBytes = SmallVec<[u8; 128]>;
+
+/// Builds a message straight into wire form, options appended one at a time, for
+/// senders that have no [`MobilityOption`] list to give [`MhRepr::emit`]. The octets
+/// are those `emit` writes for the same message (same alignment, padding, checksum).
+#[derive(Debug)]
+pub struct MhWriter {
+    buf: MhBytes,
+}
+
+impl MhWriter {
+    /// A Binding Acknowledgement (MH type 6) with these fixed fields; options follow.
+    pub fn binding_ack(
+        status: u8,
+        flags: BindingAckFlags,
+        sequence: u16,
+        lifetime: u16,
+    ) -> MhWriter {
+        let mut buf = MhBytes::new();
+        buf.resize(BindingAck::OPTIONS_OFFSET, 0);
+        buf[field::MH_TYPE] = u8::from(MhType::BindingAck);
+        emit_ba_fixed(&mut buf, status, flags, sequence, lifetime);
+        MhWriter { buf }
+    }
+
+    /// Room for one option at its alignment, Pad1/PadN before it; returns its data.
+    fn put(&mut self, align: Alignment, option_type: u8, data_len: usize) -> &mut [u8] {
+        let off = self.buf.len();
+        let pad = align.padding_at(off);
+        let at = off + pad;
+        self.buf.resize(at + 2 + data_len, 0);
+        emit_padding(&mut self.buf[off..], pad);
+        self.buf[at] = option_type;
+        // Callers cap data_len at 255.
+        self.buf[at + 1] = u8::try_from(data_len).unwrap_or(u8::MAX);
+        &mut self.buf[at + 2..]
+    }
+
+    /// Appends an option.
+    pub fn option(&mut self, opt: &MobilityOption) {
+        let d = self.put(opt.alignment(), opt.option_type(), opt.data_len());
+        opt.emit_data(d);
+    }
+
+    /// Appends an MN-ID option (RFC 4283) without an owned identifier.
+    pub fn mn_identifier(&mut self, subtype: u8, identifier: &[u8]) {
+        let t = OptionType::MN_IDENTIFIER;
+        let d = self.put(alignment_of(t), t, 1 + capped(identifier, 1).len());
+        emit_mn_identifier(d, subtype, identifier);
+    }
+
+    /// Appends an MN Link-layer Identifier option (RFC 5213 §8.6) without an owned
+    /// identifier.
+    pub fn link_layer_identifier(&mut self, id: &[u8]) {
+        let t = OptionType::MN_LINK_LAYER_IDENTIFIER;
+        let d = self.put(alignment_of(t), t, 2 + capped(id, 2).len());
+        emit_link_layer_identifier(d, id);
+    }
+
+    /// Pads to a multiple of 8, fills in the header and the checksum for `src` →
+    /// `dst`. Like `emit`, a message over 2048 octets gets only its header.
+    pub fn finish(mut self, src: &Ipv6Addr, dst: &Ipv6Addr) -> MhBytes {
+        let off = self.buf.len();
+        let pad = (8 - off % 8) % 8;
+        self.buf.resize(off + pad, 0);
+        emit_padding(&mut self.buf[off..], pad);
+        if self.buf.len() > field::MAX_LEN {
+            self.buf.truncate(field::MAX_LEN);
+            self.buf[field::MESSAGE_DATA..].fill(0);
+        }
+        let len = self.buf.len();
+        self.buf[field::PAYLOAD_PROTO] = IPPROTO_NONE;
+        self.buf[field::HEADER_LEN] = u8::try_from(len / 8 - 1).unwrap_or(u8::MAX);
+        MobilityHeader::new_unchecked(&mut self.buf[..]).fill_checksum(src, dst);
+        self.buf
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,6 +743,31 @@ mod tests {
         let bytes = repr.to_bytes(&SRC, &DST);
         assert_eq!(bytes.len(), 16);
         assert_eq!(MhRepr::from_bytes(&bytes, &SRC, &DST), Ok(repr));
+    }
+
+    #[test]
+    fn writer_over_the_maximum_emits_the_header_only() {
+        let options: Vec<MobilityOption> = (0..120)
+            .map(|_| MobilityOption::HomeNetworkPrefix {
+                prefix_len: 64,
+                prefix: SRC,
+            })
+            .collect();
+        let mut w = MhWriter::binding_ack(0, BindingAckFlags::PROXY, 1, 2);
+        for o in &options {
+            w.option(o);
+        }
+        let repr = MhRepr::BindingAck(BindingAck {
+            status: 0,
+            flags: BindingAckFlags::PROXY,
+            sequence: 1,
+            lifetime: 2,
+            options,
+        });
+        assert_eq!(repr.validate(), Err(Error::TooLong));
+        let bytes = w.finish(&SRC, &DST);
+        assert_eq!(bytes.len(), field::MAX_LEN);
+        assert_eq!(&bytes[..], &repr.to_bytes(&SRC, &DST)[..]);
     }
 
     #[test]

@@ -18,7 +18,10 @@ mod options;
 
 pub use checksum::mh_checksum;
 pub use messages::*;
-pub use mh::{field, ChecksumMode, MhRepr, MhType, MobilityHeader, IPPROTO_MH, IPPROTO_NONE};
+pub use mh::{
+    field, ChecksumMode, MhBytes, MhRepr, MhType, MhWriter, MobilityHeader, IPPROTO_MH,
+    IPPROTO_NONE,
+};
 pub use options::{
     alignment_of, emit_options, options_len, Alignment, MobilityOption, MobilityOptions,
     OptionType, RawOption,

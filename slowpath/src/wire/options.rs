@@ -106,6 +106,63 @@ pub struct RawOption<'a> {
     pub data: &'a [u8],
 }
 
+impl<'a> RawOption<'a> {
+    /// Checks the Length against the option type's definition (any Length for types
+    /// not known here).
+    pub fn check_length(&self) -> Result<()> {
+        let n = self.data.len();
+        let ok = match self.option_type {
+            OptionType::BINDING_REFRESH_ADVICE
+            | OptionType::HANDOFF_INDICATOR
+            | OptionType::ACCESS_TECHNOLOGY_TYPE
+            | OptionType::IPV4_DHCP_SUPPORT_MODE => n == 2,
+            OptionType::ALTERNATE_CARE_OF_ADDRESS | OptionType::LINK_LOCAL_ADDRESS => n == 16,
+            OptionType::MOBILE_NETWORK_PREFIX
+            | OptionType::HOME_NETWORK_PREFIX
+            | OptionType::MAG_IPV6_ADDRESS => n == 18,
+            OptionType::MN_IDENTIFIER => n >= 1,
+            OptionType::VENDOR_SPECIFIC => n >= 5,
+            OptionType::MN_LINK_LAYER_IDENTIFIER => n >= 2,
+            OptionType::TIMESTAMP => n == 8,
+            OptionType::RESTART_COUNTER => n == 4,
+            OptionType::GRE_KEY => n == 2 || n == 6,
+            OptionType::IPV4_HOME_ADDRESS_REQUEST
+            | OptionType::IPV4_HOME_ADDRESS_REPLY
+            | OptionType::IPV4_DEFAULT_ROUTER_ADDRESS => n == 6,
+            _ => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::BadOptionLength {
+                option_type: self.option_type,
+                // `data` came from a one-octet Length field.
+                length: u8::try_from(n).unwrap_or(u8::MAX),
+                offset: self.offset,
+            })
+        }
+    }
+
+    /// An MN-ID option's (subtype, identifier) in place (RFC 4283 §3); `None` for
+    /// another type or a bad Length.
+    pub fn mn_identifier(&self) -> Option<(u8, &'a [u8])> {
+        match self.data.split_first() {
+            Some((&subtype, id)) if self.option_type == OptionType::MN_IDENTIFIER => {
+                Some((subtype, id))
+            }
+            _ => None,
+        }
+    }
+
+    /// An MN Link-layer Identifier option's identifier in place, after its 2 reserved
+    /// octets (RFC 5213 §8.6); `None` for another type or a bad Length.
+    pub fn link_layer_identifier(&self) -> Option<&'a [u8]> {
+        (self.option_type == OptionType::MN_LINK_LAYER_IDENTIFIER)
+            .then(|| self.data.get(2..))
+            .flatten()
+    }
+}
+
 /// Iterator over the TLVs of an options area. Pad1/PadN are consumed; an option whose
 /// Length runs past the end yields [`Error::OptionOverrun`] and ends the iteration.
 #[derive(Debug, Clone)]
@@ -253,7 +310,7 @@ fn u16_at(data: &[u8], at: usize) -> u16 {
 }
 
 /// Caps a variable part so that `fixed + part` fits the 8-bit Length field.
-fn capped(part: &[u8], fixed: usize) -> &[u8] {
+pub(super) fn capped(part: &[u8], fixed: usize) -> &[u8] {
     &part[..part.len().min(255 - fixed)]
 }
 
@@ -261,115 +318,68 @@ impl MobilityOption {
     /// Decodes one raw TLV. Known types with a Length their definition forbids are an
     /// error; unknown types become [`MobilityOption::Unknown`].
     pub fn parse(raw: &RawOption<'_>) -> Result<MobilityOption> {
+        raw.check_length()?;
         let d = raw.data;
-        let bad = || Error::BadOptionLength {
-            option_type: raw.option_type,
-            // `data` came from a one-octet Length field.
-            length: u8::try_from(d.len()).unwrap_or(u8::MAX),
-            offset: raw.offset,
-        };
-        let exact = |n: usize| if d.len() == n { Ok(()) } else { Err(bad()) };
-        let at_least = |n: usize| if d.len() >= n { Ok(()) } else { Err(bad()) };
         Ok(match raw.option_type {
-            OptionType::BINDING_REFRESH_ADVICE => {
-                exact(2)?;
-                MobilityOption::BindingRefreshAdvice {
-                    refresh_interval: u16_at(d, 0),
-                }
-            }
+            OptionType::BINDING_REFRESH_ADVICE => MobilityOption::BindingRefreshAdvice {
+                refresh_interval: u16_at(d, 0),
+            },
             OptionType::ALTERNATE_CARE_OF_ADDRESS => {
-                exact(16)?;
                 MobilityOption::AlternateCareOfAddress(ipv6_at(d, 0))
             }
-            OptionType::MOBILE_NETWORK_PREFIX => {
-                exact(18)?;
-                MobilityOption::MobileNetworkPrefix {
-                    prefix_len: d[1],
-                    prefix: ipv6_at(d, 2),
-                }
-            }
+            OptionType::MOBILE_NETWORK_PREFIX => MobilityOption::MobileNetworkPrefix {
+                prefix_len: d[1],
+                prefix: ipv6_at(d, 2),
+            },
             OptionType::MN_IDENTIFIER => {
-                at_least(1)?;
+                let (subtype, identifier) = raw.mn_identifier().unwrap_or_default();
                 MobilityOption::MnIdentifier {
-                    subtype: d[0],
-                    identifier: d[1..].to_vec(),
+                    subtype,
+                    identifier: identifier.to_vec(),
                 }
             }
-            OptionType::VENDOR_SPECIFIC => {
-                at_least(5)?;
-                MobilityOption::VendorSpecific {
-                    vendor_id: u32_at(d, 0),
-                    subtype: d[4],
-                    data: d[5..].to_vec(),
-                }
-            }
-            OptionType::HOME_NETWORK_PREFIX => {
-                exact(18)?;
-                MobilityOption::HomeNetworkPrefix {
-                    prefix_len: d[1],
-                    prefix: ipv6_at(d, 2),
-                }
-            }
+            OptionType::VENDOR_SPECIFIC => MobilityOption::VendorSpecific {
+                vendor_id: u32_at(d, 0),
+                subtype: d[4],
+                data: d[5..].to_vec(),
+            },
+            OptionType::HOME_NETWORK_PREFIX => MobilityOption::HomeNetworkPrefix {
+                prefix_len: d[1],
+                prefix: ipv6_at(d, 2),
+            },
             OptionType::HANDOFF_INDICATOR => {
-                exact(2)?;
                 MobilityOption::HandoffIndicator(HandoffIndicator(d[1]))
             }
             OptionType::ACCESS_TECHNOLOGY_TYPE => {
-                exact(2)?;
                 MobilityOption::AccessTechnologyType(AccessTechnologyType(d[1]))
             }
-            OptionType::MN_LINK_LAYER_IDENTIFIER => {
-                at_least(2)?;
-                MobilityOption::MnLinkLayerIdentifier(d[2..].to_vec())
-            }
-            OptionType::LINK_LOCAL_ADDRESS => {
-                exact(16)?;
-                MobilityOption::LinkLocalAddress(ipv6_at(d, 0))
-            }
+            OptionType::MN_LINK_LAYER_IDENTIFIER => MobilityOption::MnLinkLayerIdentifier(
+                raw.link_layer_identifier().unwrap_or_default().to_vec(),
+            ),
+            OptionType::LINK_LOCAL_ADDRESS => MobilityOption::LinkLocalAddress(ipv6_at(d, 0)),
             OptionType::TIMESTAMP => {
-                exact(8)?;
                 let mut o = [0u8; 8];
                 o.copy_from_slice(d);
                 MobilityOption::Timestamp(Timestamp(u64::from_be_bytes(o)))
             }
-            OptionType::RESTART_COUNTER => {
-                exact(4)?;
-                MobilityOption::RestartCounter(u32_at(d, 0))
-            }
-            OptionType::GRE_KEY => match d.len() {
-                2 => MobilityOption::GreKey(None),
-                6 => MobilityOption::GreKey(Some(u32_at(d, 2))),
-                _ => return Err(bad()),
+            OptionType::RESTART_COUNTER => MobilityOption::RestartCounter(u32_at(d, 0)),
+            OptionType::GRE_KEY => MobilityOption::GreKey((d.len() == 6).then(|| u32_at(d, 2))),
+            OptionType::IPV4_HOME_ADDRESS_REQUEST => MobilityOption::Ipv4HomeAddressRequest {
+                prefix_len: d[0] >> 2,
+                address: ipv4_at(d, 2),
             },
-            OptionType::IPV4_HOME_ADDRESS_REQUEST => {
-                exact(6)?;
-                MobilityOption::Ipv4HomeAddressRequest {
-                    prefix_len: d[0] >> 2,
-                    address: ipv4_at(d, 2),
-                }
-            }
-            OptionType::IPV4_HOME_ADDRESS_REPLY => {
-                exact(6)?;
-                MobilityOption::Ipv4HomeAddressReply {
-                    status: d[0],
-                    prefix_len: d[1] >> 2,
-                    address: ipv4_at(d, 2),
-                }
-            }
+            OptionType::IPV4_HOME_ADDRESS_REPLY => MobilityOption::Ipv4HomeAddressReply {
+                status: d[0],
+                prefix_len: d[1] >> 2,
+                address: ipv4_at(d, 2),
+            },
             OptionType::IPV4_DEFAULT_ROUTER_ADDRESS => {
-                exact(6)?;
                 MobilityOption::Ipv4DefaultRouterAddress(ipv4_at(d, 2))
             }
-            OptionType::IPV4_DHCP_SUPPORT_MODE => {
-                exact(2)?;
-                MobilityOption::Ipv4DhcpSupportMode {
-                    dhcp_server: d[1] & 0x01 != 0,
-                }
-            }
-            OptionType::MAG_IPV6_ADDRESS => {
-                exact(18)?;
-                MobilityOption::MagIpv6Address(ipv6_at(d, 2))
-            }
+            OptionType::IPV4_DHCP_SUPPORT_MODE => MobilityOption::Ipv4DhcpSupportMode {
+                dhcp_server: d[1] & 0x01 != 0,
+            },
+            OptionType::MAG_IPV6_ADDRESS => MobilityOption::MagIpv6Address(ipv6_at(d, 2)),
             OptionType::EXPERIMENTAL => MobilityOption::Experimental(d.to_vec()),
             other => MobilityOption::Unknown {
                 option_type: other,
@@ -459,7 +469,11 @@ impl MobilityOption {
         buf[0] = self.option_type();
         // data_len() is capped at 255 by construction.
         buf[1] = u8::try_from(len).unwrap_or(u8::MAX);
-        let d = &mut buf[2..2 + len];
+        self.emit_data(&mut buf[2..2 + len]);
+    }
+
+    /// Writes the data (`data_len()` octets) into `d`.
+    pub(super) fn emit_data(&self, d: &mut [u8]) {
         d.fill(0);
         match self {
             MobilityOption::BindingRefreshAdvice { refresh_interval } => {
@@ -480,10 +494,7 @@ impl MobilityOption {
             MobilityOption::MnIdentifier {
                 subtype,
                 identifier,
-            } => {
-                d[0] = *subtype;
-                d[1..].copy_from_slice(capped(identifier, 1));
-            }
+            } => emit_mn_identifier(d, *subtype, identifier),
             MobilityOption::VendorSpecific {
                 vendor_id,
                 subtype,
@@ -495,7 +506,7 @@ impl MobilityOption {
             }
             MobilityOption::HandoffIndicator(hi) => d[1] = hi.0,
             MobilityOption::AccessTechnologyType(att) => d[1] = att.0,
-            MobilityOption::MnLinkLayerIdentifier(id) => d[2..].copy_from_slice(capped(id, 2)),
+            MobilityOption::MnLinkLayerIdentifier(id) => emit_link_layer_identifier(d, id),
             MobilityOption::Timestamp(ts) => d.copy_from_slice(&ts.0.to_be_bytes()),
             MobilityOption::RestartCounter(rc) => d.copy_from_slice(&rc.to_be_bytes()),
             MobilityOption::GreKey(None) => {}
@@ -526,8 +537,19 @@ impl MobilityOption {
     }
 }
 
+/// MN-ID data: subtype, then the identifier (capped to fit the Length field).
+pub(super) fn emit_mn_identifier(d: &mut [u8], subtype: u8, identifier: &[u8]) {
+    d[0] = subtype;
+    d[1..].copy_from_slice(capped(identifier, 1));
+}
+
+/// MN-LL-ID data: 2 reserved octets (left zero), then the identifier.
+pub(super) fn emit_link_layer_identifier(d: &mut [u8], id: &[u8]) {
+    d[2..].copy_from_slice(capped(id, 2));
+}
+
 /// Writes `pad` octets of padding: Pad1 for one, PadN for more (RFC 6275 §6.2.2–6.2.3).
-fn emit_padding(buf: &mut [u8], pad: usize) {
+pub(super) fn emit_padding(buf: &mut [u8], pad: usize) {
     match pad {
         0 => {}
         1 => buf[0] = OptionType::PAD1,
