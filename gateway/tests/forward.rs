@@ -1,18 +1,15 @@
 //! Black-box DPDK tests: spawn `mobgw` (the EAL starts once per process) on
 //! virtual devices and check what comes out.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use pcap_file::pcap::{PcapPacket, PcapReader, PcapWriter};
+mod common;
 
-fn mobgw() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mobgw"))
-}
+use common::{mobgw, read_pcap, write_pcap, KillOnDrop};
 
 /// Mixed IPv6/UDP frames of varied sizes, each carrying its index.
 fn mixed_frames(n: usize) -> Vec<Vec<u8>> {
@@ -59,27 +56,6 @@ fn mixed_frames(n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
-    let mut w = PcapWriter::new(File::create(path).expect("create pcap")).expect("pcap header");
-    for (i, f) in frames.iter().enumerate() {
-        w.write_packet(&PcapPacket::new(
-            Duration::from_micros(i as u64),
-            f.len() as u32,
-            f,
-        ))
-        .expect("write packet");
-    }
-}
-
-fn read_pcap(path: &Path) -> Vec<Vec<u8>> {
-    let mut r = PcapReader::new(File::open(path).expect("open output pcap")).expect("pcap header");
-    let mut out = Vec::new();
-    while let Some(p) = r.next_packet() {
-        out.push(p.expect("packet").data.into_owned());
-    }
-    out
-}
-
 fn write_config(dir: &Path, name: &str, ports: &[(&str, String)], extra: &str) -> PathBuf {
     let mut s = format!(
         "[gateway]\nnode_id = \"{name}\"\nroles = [\"lma\"]\n\n[dpdk]\n\
@@ -101,14 +77,16 @@ fn write_config(dir: &Path, name: &str, ports: &[(&str, String)], extra: &str) -
 }
 
 /// Spawns `mobgw run`, forwarding its stdout lines to a channel.
-fn spawn(config: &Path) -> (Child, mpsc::Receiver<String>) {
-    let mut child = mobgw()
-        .args(["run", "--stats-period", "1", "--config"])
-        .arg(config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn mobgw");
+fn spawn(config: &Path) -> (KillOnDrop, mpsc::Receiver<String>) {
+    let mut child = KillOnDrop(
+        mobgw()
+            .args(["run", "--stats-period", "1", "--config"])
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mobgw"),
+    );
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().expect("stdout");
     std::thread::spawn(move || {

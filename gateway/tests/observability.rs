@@ -14,8 +14,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod common;
+
+use common::{a, mobgw, write_pcap, KillOnDrop};
 use fastpath::frame::FrameSpec;
-use pcap_file::pcap::{PcapPacket, PcapWriter};
 use serde_json::Value;
 use slowpath::action::Action;
 use slowpath::mag::{Attachment, Mag, MagConfig};
@@ -69,22 +71,6 @@ for i in range(2):
 print(json.dumps(out))
 "#;
 
-fn a(s: &str) -> Ipv6Addr {
-    s.parse().expect("address")
-}
-
-fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
-    let mut w = PcapWriter::new(File::create(path).expect("create")).expect("header");
-    for (i, f) in frames.iter().enumerate() {
-        w.write_packet(&PcapPacket::new(
-            Duration::from_micros(i as u64),
-            f.len() as u32,
-            f,
-        ))
-        .expect("write");
-    }
-}
-
 /// A Proxy Binding Update from a third MAG for a new MN, built by the MAG engine itself
 /// (sequence-number based, so it is still valid when `mobgw` reads it).
 fn pbu_frame(mag: Ipv6Addr, lma: Ipv6Addr) -> Vec<u8> {
@@ -136,7 +122,7 @@ fn spawn_lines(child: &mut Child) -> (mpsc::Receiver<String>, mpsc::Receiver<Str
 }
 
 fn show(socket: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mobgw"))
+    mobgw()
         .arg("show")
         .args(args)
         .arg("--socket")
@@ -363,13 +349,15 @@ socket = "{sock}"
     let cfg_path = d.join("lma.toml");
     std::fs::write(&cfg_path, cfg).expect("config");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mobgw"))
-        .args(["run", "--stats-period", "1", "--config"])
-        .arg(&cfg_path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn mobgw");
+    let mut child = KillOnDrop(
+        mobgw()
+            .args(["run", "--stats-period", "1", "--config"])
+            .arg(&cfg_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mobgw"),
+    );
     let (out_rx, err_rx) = spawn_lines(&mut child);
     let mut log = Vec::new();
     let start = Instant::now();
@@ -528,7 +516,7 @@ socket = "{sock}"
     assert_eq!(stats["node_id"], "obslma");
     assert!(stats["workers"][0]["rx_packets"].as_u64().unwrap_or(0) > 0);
     // The config finds the socket too.
-    let via_cfg = Command::new(env!("CARGO_BIN_EXE_mobgw"))
+    let via_cfg = mobgw()
         .args(["show", "stats", "--config"])
         .arg(&cfg_path)
         .output()

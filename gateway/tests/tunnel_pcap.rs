@@ -5,37 +5,21 @@
 //! (an uplink packet whose inner source is bound to another MAG, RFC 5213
 //! §5.6.2) is absent.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::net::Ipv6Addr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{a, mobgw, write_pcap, KillOnDrop};
 use fastpath::frame::FrameSpec;
-use pcap_file::pcap::{PcapPacket, PcapWriter};
 
 const LMA_ACCESS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x01, 0x01];
 const MAG1_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0a, 0x02];
 const MAG2_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0a, 0x03];
 const CN_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0c, 0xfe];
-
-fn a(s: &str) -> Ipv6Addr {
-    s.parse().expect("address")
-}
-
-fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
-    let mut w = PcapWriter::new(File::create(path).expect("create")).expect("header");
-    for (i, f) in frames.iter().enumerate() {
-        w.write_packet(&PcapPacket::new(
-            Duration::from_micros(i as u64),
-            f.len() as u32,
-            f,
-        ))
-        .expect("write");
-    }
-}
 
 fn tshark_fields(pcap: &Path, fields: &[&str]) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
@@ -146,13 +130,15 @@ static_bindings = "{d}/bindings.txt"
     let cfg_path = d.join("lma.toml");
     std::fs::write(&cfg_path, cfg).expect("config");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mobgw"))
-        .args(["run", "--stats-period", "1", "--config"])
-        .arg(&cfg_path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn mobgw");
+    let mut child = KillOnDrop(
+        mobgw()
+            .args(["run", "--stats-period", "1", "--config"])
+            .arg(&cfg_path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mobgw"),
+    );
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().expect("stdout");
     std::thread::spawn(move || {
