@@ -49,6 +49,24 @@ struct WorkerReport {
     counters: Option<WorkerCounters>,
 }
 
+/// A line on stdout, write errors ignored: an operator's pipe that closes
+/// (`mobgw run | head`) must never stop the gateway.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// Sets the workers' stop flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// The running workers and what the main lcore talks to them through.
 struct Launched {
     handles: Vec<LcoreJoinHandle<WorkerReport>>,
@@ -381,6 +399,10 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
     }
 
     let worker_stop = Arc::new(AtomicBool::new(false));
+    // Dropped before the EAL: an early error return or a panic past this
+    // point stops the workers, so the EAL's cleanup does not wait forever on
+    // lcores that poll.
+    let _stop_on_unwind = StopOnDrop(Arc::clone(&worker_stop));
     let launched = match cfg.dpdk.forward {
         ForwardMode::Io => launch_io_workers(&cfg, &eal, &mut ports, &worker_stop)?,
         ForwardMode::Mobility => launch_mobility_workers(&cfg, &eal, &mut ports, &worker_stop)?,
@@ -549,13 +571,13 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
                         .iter()
                         .map(|a| format!("{a} {}", c.packets(*a)))
                         .collect();
-                    println!("workers: rx {} pkts; {}", c.rx_packets(), acts.join(", "));
+                    out!("workers: rx {} pkts; {}", c.rx_packets(), acts.join(", "));
                 }
                 let sample = Sample::take(&ports, &launched.counters, shell.as_ref());
                 let rates = Rates::between(&block_sample, &sample);
                 let snap = sampler.snapshot(&ports, &launched.counters, shell.as_ref());
                 for line in telemetry::stats_block(&snap, &rates) {
-                    println!("{line}");
+                    out!("{line}");
                 }
                 block_sample = sample;
                 last = now;
@@ -581,10 +603,10 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
                 .with_context(|| format!("joining the worker on lcore {lcore}"))?,
         );
     }
-    println!("mobgw: stopped; final counters:");
+    out!("mobgw: stopped; final counters:");
     for (name, port) in names.iter().zip(&ports) {
         let s = port.stats().unwrap_or_default();
-        println!(
+        out!(
             "  port {name}: rx {} pkts, tx {} pkts, missed {}, errors {}, rx_nombuf {}",
             s.ipackets,
             s.opackets,
@@ -594,9 +616,12 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         );
     }
     for r in &reports {
-        println!(
+        out!(
             "  worker lcore {}: rx {} pkts, tx {} pkts, tx dropped {}",
-            r.lcore, r.rx, r.tx, r.tx_dropped
+            r.lcore,
+            r.rx,
+            r.tx,
+            r.tx_dropped
         );
         if let Some(c) = &r.counters {
             let actions: Vec<String> = Action::ALL
@@ -614,7 +639,7 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
                 .filter(|p| c.punts(**p) > 0)
                 .map(|p| format!("{p} {}", c.punts(*p)))
                 .collect();
-            println!(
+            out!(
                 "    actions: {}; drops: {}; punts: {}; table updates {}",
                 join_or_none(&actions),
                 join_or_none(&drops),
@@ -624,7 +649,7 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         }
     }
     if let Some(sh) = &shell {
-        println!(
+        out!(
             "  signaling: sessions {}, neighbors {}, {:?}",
             sh.sessions(),
             sh.neighbors(),
@@ -635,7 +660,7 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
             Engine::Mag(m) => m.mag.counters().rows(),
         };
         for r in counters {
-            println!(
+            out!(
                 "    {} {:?} status {}: {}",
                 r.kind.label(),
                 r.direction,
@@ -647,7 +672,7 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
     drop(shell);
     if churn_rate > 0 {
         let secs = churn_start.elapsed().as_secs_f64();
-        println!(
+        out!(
             "  benchmark churn: {churned} table updates in {secs:.1} s ({:.0}/s), {churn_refused} refused",
             churned as f64 / secs.max(1e-3)
         );
@@ -658,7 +683,7 @@ pub fn run(cfg: Config, stats_period: Option<u64>) -> Result<()> {
         .map(|p| format!("{p} {}", punted[p.index()]))
         .collect();
     if !punted.is_empty() {
-        println!("  slowpath: punted packets received: {}", punted.join(", "));
+        out!("  slowpath: punted packets received: {}", punted.join(", "));
     }
     let mut failed = Vec::new();
     for (name, port) in names.iter().zip(ports) {
@@ -743,7 +768,7 @@ fn print_rates(names: &[&str], before: &[PortStats], now: &[PortStats], secs: f6
         let tx_pps = (b.opackets - a.opackets.min(b.opackets)) as f64 / secs;
         let rx_bps = (b.ibytes - a.ibytes.min(b.ibytes)) as f64 * 8.0 / secs;
         let tx_bps = (b.obytes - a.obytes.min(b.obytes)) as f64 * 8.0 / secs;
-        println!(
+        out!(
             "port {name}: rx {} pkts ({:.3} Mpps, {:.1} Mbps), tx {} pkts ({:.3} Mpps, {:.1} Mbps), missed {}, errors {}",
             b.ipackets,
             rx_pps / 1e6,

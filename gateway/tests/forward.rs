@@ -135,6 +135,45 @@ fn dpdk_black_box() {
     let dir = tempfile::tempdir().expect("tempdir");
     forwards_pcap_port_to_port_in_order(dir.path());
     bad_device_fails_fast(dir.path());
+    closed_stdout_does_not_stop_it(dir.path());
+}
+
+/// `mobgw run | head -1`: the reader goes away; the gateway keeps running and
+/// a SIGTERM still stops it cleanly (exit 0, no worker left polling).
+fn closed_stdout_does_not_stop_it(dir: &Path) {
+    let cfg = write_config(
+        dir,
+        "pipe",
+        &[
+            ("access", "net_null0".to_string()),
+            ("core", "net_null1".to_string()),
+        ],
+        "",
+    );
+    let mut child = KillOnDrop(
+        mobgw()
+            .args(["run", "--stats-period", "1", "--config"])
+            .arg(&cfg)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mobgw"),
+    );
+    drop(child.stdout.take());
+    // Several stats periods against the closed pipe.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "mobgw stopped when its stdout closed: {}",
+        stderr_of(&mut child)
+    );
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert!(
+        status.success(),
+        "SIGTERM after stdout closed must exit 0, got {status}; stderr:\n{}",
+        stderr_of(&mut child)
+    );
 }
 
 fn forwards_pcap_port_to_port_in_order(dir: &Path) {
