@@ -149,13 +149,22 @@ def main():
         w(f"| kernel: forwarding thread busy (share of its core) | {spread(k['kernel_thread_util'])} |")
         w(f"| kernel: Mpps per core (rate / busy share) | {spread(k['kernel_core_mpps'], '{:.3f}')} |")
         w(f"| mobgw: Mpps (one worker core) | {spread(k['mobgw_mpps'], '{:.3f}')} |")
+        batch = k.get("kernel_pkts_per_wakeup", {}).get("median")
+        w(f"| kernel: packets per wake-up of the forwarding thread | "
+          f"{spread(k['kernel_pkts_per_wakeup'], '{:.0f}') if batch is not None else '-'} |")
         w(f"| **mobgw / kernel per core** | **{spread(k['ratio'])}** |")
         w("")
-        w(f"Kernel {k['kernel_cycles_per_pkt']:.0f} cycles/packet, mobgw {k['mobgw_cycles_per_pkt']:.0f}; "
-          f"mean IPv6 size leaving the kernel {k['kernel_out_octets']:.0f} octets (native + 40: plain IPv6-in-IPv6). "
-          + ("The kernel thread was saturated." if k.get("kernel_saturated") else
-             "The kernel thread was **not** saturated (the af_packet generator on the other core bounds the offered "
-             "rate), so its per-core figure is extrapolated from CPU time and includes wake-ups at small batches."))
+        w(f"Kernel {k['kernel_cycles_per_pkt']:.0f} cycles/packet, mobgw {k['mobgw_cycles_per_pkt']:.0f} "
+          f"(TSC cycles of the one core each used, per packet); mean IPv6 size leaving the kernel "
+          f"{k['kernel_out_octets']:.0f} octets (native + 40: plain IPv6-in-IPv6, no routing header). ")
+        if k.get("kernel_saturated"):
+            w("The kernel thread was saturated.")
+        else:
+            w("The kernel thread was not kept busy all the time (the af_packet generator on the other, shared "
+              "core bounds the offered rate), so its per-core rate is its packets over its own CPU time; "
+              + (f"it handled ~{batch:.0f} packets per wake-up, so that CPU time is per-packet work, not wake-ups."
+                 if batch is not None and batch >= 32 else
+                 "its batches were small, so wake-ups inflate its per-packet cost: read the ratio as an upper bound."))
     else:
         w("Not run.")
     w("")

@@ -61,7 +61,7 @@ perf_json() {
 }
 
 # The machine is shared: between runs (none of ours running), wait at most
-# 30 s for the others' use of the CPUs to drop under half a core.
+# 10 s for the others' use of the CPUs to drop under half a core.
 busy_cores() {
   local a b
   a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
@@ -72,7 +72,7 @@ busy_cores() {
 }
 wait_quiet() {
   local i c
-  for i in $(seq 1 15); do
+  for i in $(seq 1 5); do
     c=$(busy_cores)
     awk -v c="$c" 'BEGIN{exit !(c < 0.5)}' && return 0
   done

@@ -39,8 +39,8 @@ pub struct KernelArgs {
     bindings: u64,
     #[arg(long, default_value_t = 16)]
     mags: u32,
-    /// Packets in the replayed capture.
-    #[arg(long, default_value_t = 16_384)]
+    /// Packets in the replayed capture (as `run`'s, so mobgw's figure matches).
+    #[arg(long, default_value_t = 65_536)]
     packets: u32,
     /// Native frame size with FCS.
     #[arg(long, default_value = "64")]
@@ -93,6 +93,9 @@ struct KernelReport {
     kernel_thread_util: Spread,
     /// `kernel_mpps / kernel_thread_util`: packets per second per core.
     kernel_core_mpps: Spread,
+    /// Packets per time the forwarding thread was scheduled in: small
+    /// batches mean its CPU time is mostly wake-ups, not packets.
+    kernel_pkts_per_wakeup: Spread,
     /// Mean IPv6 size of what left kb-out (veth counts without the Ethernet
     /// header on the NAPI path): the native packet + 40 proves plain IPv6-in-IPv6.
     kernel_out_octets: f64,
@@ -180,17 +183,31 @@ fn find_thread(prefix: &str) -> Result<u32> {
     bail!("no kernel thread named {prefix}* (threaded NAPI)")
 }
 
-fn schedstat_ns(pid: u32) -> Result<u64> {
+/// (nanoseconds on a CPU, times scheduled in) of a thread.
+fn schedstat(pid: u32) -> Result<(u64, u64)> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
         .with_context(|| format!("reading /proc/{pid}/schedstat"))?;
-    s.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .context("bad schedstat")
+    let f: Vec<u64> = s
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    match f[..] {
+        [run, _, slices, ..] => Ok((run, slices)),
+        _ => bail!("bad schedstat \"{}\"", s.trim()),
+    }
 }
 
-/// (tx packets + tx drops, tx bytes) of a device in a namespace.
-fn tx_counters(ns: &str, dev: &str) -> Result<(u64, u64)> {
+/// What one kernel run measured.
+struct KernelRound {
+    mpps: f64,
+    util: f64,
+    octets: f64,
+    /// Packets per time the forwarding thread was scheduled in (its batch).
+    per_wakeup: f64,
+}
+
+/// (tx packets + tx drops, tx bytes, tx packets) of a device in a namespace.
+fn tx_counters(ns: &str, dev: &str) -> Result<(u64, u64, u64)> {
     let out = Command::new("ip")
         .args(["-n", ns, "-s", "-j", "link", "show", dev])
         .output()
@@ -198,10 +215,12 @@ fn tx_counters(ns: &str, dev: &str) -> Result<(u64, u64)> {
     let v: serde_json::Value =
         serde_json::from_slice(&out.stdout).context("parsing ip -j output")?;
     let tx = &v[0]["stats64"]["tx"];
+    let sent = tx["packets"].as_u64().context("no tx packets")?;
     // A packet the sink's full ring refused was encapsulated all the same.
     Ok((
-        tx["packets"].as_u64().context("no tx packets")? + tx["dropped"].as_u64().unwrap_or(0),
+        sent + tx["dropped"].as_u64().unwrap_or(0),
         tx["bytes"].as_u64().context("no tx bytes")?,
+        sent,
     ))
 }
 
@@ -343,7 +362,7 @@ fn kernel_round(
     napi: u32,
     stop: &AtomicBool,
     round: u32,
-) -> Result<(f64, f64, f64)> {
+) -> Result<KernelRound> {
     let g = lab.ns(NS_GEN);
     let prefix = format!("mobgw-perf-kgen-{}-{round}", std::process::id());
     let mut child = Command::new("ip")
@@ -403,8 +422,8 @@ fn kernel_round(
             }
         }
         std::thread::sleep(Duration::from_secs(1));
-        let (p0, b0) = tx_counters(&w, "kb-out")?;
-        let c0 = schedstat_ns(napi)?;
+        let (p0, b0, s0) = tx_counters(&w, "kb-out")?;
+        let (c0, n0) = schedstat(napi)?;
         let t0 = Instant::now();
         let until = t0 + Duration::from_secs(a.seconds);
         while Instant::now() < until {
@@ -413,12 +432,17 @@ fn kernel_round(
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let (p1, b1) = tx_counters(&w, "kb-out")?;
-        let c1 = schedstat_ns(napi)?;
+        let (p1, b1, s1) = tx_counters(&w, "kb-out")?;
+        let (c1, n1) = schedstat(napi)?;
         let secs = t0.elapsed().as_secs_f64();
         let pkts = (p1 - p0) as f64;
         let util = (c1 - c0) as f64 / 1e9 / secs;
-        Ok((pkts / secs / 1e6, util, (b1 - b0) as f64 / pkts.max(1.0)))
+        Ok(KernelRound {
+            mpps: pkts / secs / 1e6,
+            util,
+            octets: (b1 - b0) as f64 / ((s1 - s0) as f64).max(1.0),
+            per_wakeup: pkts / ((n1 - n0) as f64).max(1.0),
+        })
     })();
     bench::stop(&mut child);
     result
@@ -481,7 +505,8 @@ pub fn run(a: KernelArgs, interrupted: Arc<AtomicBool>) -> Result<()> {
         label: "mobgw".into(),
         extra: String::new(),
     };
-    let (mut k, mut u, mut kc, mut m, mut octets) = (vec![], vec![], vec![], vec![], 0.0);
+    let (mut k, mut u, mut kc, mut m, mut batch, mut octets) =
+        (vec![], vec![], vec![], vec![], vec![], 0.0);
     for round in 0..a.rounds {
         eprintln!(
             "[{}/{}] kernel ({}) for {}s ...",
@@ -490,17 +515,21 @@ pub fn run(a: KernelArgs, interrupted: Arc<AtomicBool>) -> Result<()> {
             mode_name(mode),
             a.seconds
         );
-        let (mpps, util, oct) = kernel_round(&lab, &a, &pcap, mbufs, napi, &interrupted, round)?;
+        let kr = kernel_round(&lab, &a, &pcap, mbufs, napi, &interrupted, round)?;
         eprintln!(
-            "      {mpps:.3} Mpps using {:.0}% of core {} → {:.3} Mpps per core, {oct:.0} octets out",
-            util * 100.0,
+            "      {:.3} Mpps using {:.0}% of core {} → {:.3} Mpps per core, {:.1} packets per wake-up, {:.0} octets out",
+            kr.mpps,
+            kr.util * 100.0,
             a.core,
-            mpps / util.max(1e-3)
+            kr.mpps / kr.util.max(1e-3),
+            kr.per_wakeup,
+            kr.octets
         );
-        k.push(mpps);
-        u.push(util);
-        kc.push(mpps / util.max(1e-3));
-        octets = oct;
+        k.push(kr.mpps);
+        u.push(kr.util);
+        kc.push(kr.mpps / kr.util.max(1e-3));
+        batch.push(kr.per_wakeup);
+        octets = kr.octets;
         eprintln!("[{}/{}] mobgw for {}s ...", round + 1, a.rounds, a.seconds);
         let s = runner.run(&sc, &mobgw_v, round)?;
         eprintln!("      {:.3} Mpps", s.mpps);
@@ -524,6 +553,7 @@ pub fn run(a: KernelArgs, interrupted: Arc<AtomicBool>) -> Result<()> {
         kernel_thread_util: Spread::of(&u),
         kernel_core_mpps: Spread::of(&kc),
         kernel_saturated: Spread::of(&u).median >= 0.9,
+        kernel_pkts_per_wakeup: Spread::of(&batch),
         kernel_out_octets: octets,
         kernel_cycles_per_pkt: runner.tsc_hz / (Spread::of(&kc).median * 1e6).max(1.0),
         mobgw_cycles_per_pkt: runner.tsc_hz / (Spread::of(&m).median * 1e6).max(1.0),
