@@ -17,14 +17,24 @@ use crate::prefix::Prefix;
 use crate::time::Millis;
 use core::hash::BuildHasher;
 use core::time::Duration;
+use smallvec::SmallVec;
 
-/// Mobile Node Identifier (RFC 4283; usually an NAI), as received.
+/// Mobile Node Identifier (RFC 4283; usually an NAI), as received. Kept inline
+/// up to 32 octets: most entries need no allocation for it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MnIdentifier(pub Box<[u8]>);
+pub struct MnIdentifier(SmallVec<[u8; 32]>);
 
 impl MnIdentifier {
     pub fn new(bytes: &[u8]) -> MnIdentifier {
-        MnIdentifier(bytes.into())
+        MnIdentifier(SmallVec::from_slice(bytes))
+    }
+    /// Heap octets held (0 when inline).
+    pub fn heap_len(&self) -> usize {
+        if self.0.spilled() {
+            self.0.capacity()
+        } else {
+            0
+        }
     }
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
@@ -51,6 +61,10 @@ impl LinkLayerId {
         self.0.iter().all(|&b| b == 0)
     }
 }
+
+/// The home network prefixes of one entry: inline up to two (a session has
+/// one or a few, RFC 5213 §5.3.2), so most entries need no allocation for them.
+pub type Prefixes = SmallVec<[Prefix; 2]>;
 
 /// Tunnel encapsulation of one binding, with both GRE keys (RFC 5845 §3:
 /// the MAG chooses the downlink key, the LMA the uplink key).
@@ -89,7 +103,7 @@ pub struct BindingCacheEntry {
     /// the MAG sent).
     pub link_local: Option<[u8; 16]>,
     /// Home network prefixes of this mobility session (several per MN).
-    pub home_network_prefixes: Vec<Prefix>,
+    pub home_network_prefixes: Prefixes,
     /// Proxy care-of address: the MAG.
     pub proxy_coa: [u8; 16],
     /// Tunnel interface identifier: the peer id of the tunnel to the MAG
@@ -123,7 +137,7 @@ impl BindingCacheEntry {
     /// set on the result.
     pub fn new(
         mn_id: MnIdentifier,
-        home_network_prefixes: Vec<Prefix>,
+        home_network_prefixes: impl Into<Prefixes>,
         proxy_coa: [u8; 16],
         tunnel: PeerId,
         lifetime: Duration,
@@ -133,7 +147,7 @@ impl BindingCacheEntry {
             mn_id,
             mn_link_layer_id: None,
             link_local: None,
-            home_network_prefixes,
+            home_network_prefixes: home_network_prefixes.into(),
             proxy_coa,
             tunnel,
             encapsulation: Encapsulation::Ip6Ip6,
@@ -766,9 +780,10 @@ impl BindingCache {
             + map(self.coa_heads.capacity(), size_of::<([u8; 16], u32)>())
             + self.expiry.len() * size_of::<(Millis, BceId)>();
         for (_, e) in self.iter() {
-            b += e.mn_id.0.len()
+            let prefixes = &e.home_network_prefixes;
+            b += e.mn_id.heap_len()
                 + e.mn_link_layer_id.as_ref().map_or(0, |l| l.0.len())
-                + e.home_network_prefixes.capacity() * size_of::<Prefix>();
+                + usize::from(prefixes.spilled()) * prefixes.capacity() * size_of::<Prefix>();
         }
         Some(b as f64 / self.len as f64)
     }
@@ -794,7 +809,7 @@ mod tests {
     fn bce(mn: &str, p: &[u16], m: u8, now: u64) -> BindingCacheEntry {
         BindingCacheEntry::new(
             MnIdentifier::new(mn.as_bytes()),
-            p.iter().map(|&i| pfx(i)).collect(),
+            p.iter().map(|&i| pfx(i)).collect::<Vec<_>>(),
             mag(m),
             PeerId(u32::from(m)),
             Duration::from_secs(10),

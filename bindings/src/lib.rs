@@ -29,7 +29,7 @@ pub mod update;
 
 pub use cache::{
     BceId, BceState, BindingCache, BindingCacheEntry, CacheError, Encapsulation, LinkLayerId,
-    MnIdentifier,
+    MnIdentifier, Prefixes,
 };
 pub use fwd::{
     FwdAction, Neighbor, PeerId, PeerInfo, Replica, ReplicaSnapshot, TableUpdate, TunnelKind,

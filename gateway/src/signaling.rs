@@ -875,7 +875,7 @@ impl Shell {
         self.installed.insert(
             spec.session,
             Installed {
-                hnps: spec.hnps.clone(),
+                hnps: spec.hnps.to_vec(),
                 remote: spec.remote,
             },
         );

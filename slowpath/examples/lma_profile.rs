@@ -23,7 +23,7 @@ use slowpath::policy::LmaPolicy;
 use slowpath::timers::{timestamp_from_unix_millis, Now, Time};
 use slowpath::wire::{
     mh_checksum, AccessTechnologyType, BindingAck, BindingUpdate, BindingUpdateFlags,
-    HandoffIndicator, MhRepr, MobilityOption, MobilityOptions, Timestamp,
+    HandoffIndicator, MhRepr, MobilityOption, MobilityOptions, OptionType, Timestamp,
 };
 
 const UNIX0: u64 = 1_700_000_000_000;
@@ -93,13 +93,13 @@ fn round_trip(lma: &mut Lma, bytes: &[u8], now: Now) -> (u8, Ipv6Addr) {
 /// The first Home Network Prefix option of a PBA in wire form.
 fn first_hnp(pba: &[u8]) -> Option<Ipv6Addr> {
     let area = pba.get(BindingAck::OPTIONS_OFFSET..)?;
-    MobilityOptions::new(area, BindingAck::OPTIONS_OFFSET).find_map(|o| {
-        let o = o.ok()?;
-        match MobilityOption::parse(&o).ok()? {
-            MobilityOption::HomeNetworkPrefix { prefix, .. } => Some(prefix),
-            _ => None,
-        }
-    })
+    let hnp = MobilityOptions::new(area, BindingAck::OPTIONS_OFFSET).find_map(|o| {
+        o.ok()
+            .filter(|o| o.option_type == OptionType::HOME_NETWORK_PREFIX)
+    })?;
+    // Reserved, Prefix Length, Prefix (RFC 5213 §8.3).
+    let prefix: [u8; 16] = hnp.data.get(2..18)?.try_into().ok()?;
+    Some(Ipv6Addr::from(prefix))
 }
 
 struct Clock(u64);

@@ -9,6 +9,7 @@ use std::net::Ipv6Addr;
 use std::time::Duration;
 
 use ipnet::Ipv6Net;
+use smallvec::SmallVec;
 
 use crate::wire::{AccessTechnologyType, MhBytes, MhRepr};
 
@@ -31,13 +32,17 @@ pub enum TunnelKind {
     },
 }
 
+/// The home network prefixes of a binding: inline up to two, so a queued
+/// install or update allocates nothing for them.
+pub type Hnps = SmallVec<[Ipv6Net; 2]>;
+
 /// Forwarding state of one binding, as the fastpath tables need it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BindingSpec {
     /// The session this state belongs to.
     pub session: SessionId,
     /// Home network prefixes routed through the tunnel.
-    pub hnps: Vec<Ipv6Net>,
+    pub hnps: Hnps,
     /// The local end of the tunnel (LMAA on the LMA, Proxy-CoA on the MAG).
     pub local: Ipv6Addr,
     /// The remote end (Proxy-CoA on the LMA, LMAA on the MAG).

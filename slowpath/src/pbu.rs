@@ -100,15 +100,29 @@ impl<'a> PmipOptions<'a> {
                         v.link_layer_identifier(id);
                     }
                 }
-                // The PMIPv6 values hold no heap data: decoding allocates nothing.
-                OptionType::HOME_NETWORK_PREFIX
-                | OptionType::HANDOFF_INDICATOR
-                | OptionType::ACCESS_TECHNOLOGY_TYPE
-                | OptionType::LINK_LOCAL_ADDRESS
-                | OptionType::TIMESTAMP
-                | OptionType::GRE_KEY
-                | OptionType::ALTERNATE_CARE_OF_ADDRESS => {
-                    v.value(&MobilityOption::parse(&raw)?);
+                OptionType::HOME_NETWORK_PREFIX => {
+                    let (prefix_len, prefix) = raw.prefix_value();
+                    v.hnps.push(HnpValue { prefix_len, prefix });
+                }
+                OptionType::HANDOFF_INDICATOR => {
+                    let hi = HandoffIndicator(raw.octet_value());
+                    set_once(&mut v.handoff_indicator, hi, &mut v.duplicate)
+                }
+                OptionType::ACCESS_TECHNOLOGY_TYPE => {
+                    let att = AccessTechnologyType(raw.octet_value());
+                    set_once(&mut v.access_technology, att, &mut v.duplicate)
+                }
+                OptionType::LINK_LOCAL_ADDRESS => {
+                    set_once(&mut v.link_local, raw.address_value(), &mut v.duplicate)
+                }
+                OptionType::TIMESTAMP => {
+                    set_once(&mut v.timestamp, raw.timestamp_value(), &mut v.duplicate)
+                }
+                OptionType::GRE_KEY => {
+                    set_once(&mut v.gre_key, raw.gre_key_value(), &mut v.duplicate)
+                }
+                OptionType::ALTERNATE_CARE_OF_ADDRESS => {
+                    set_once(&mut v.alternate_coa, raw.address_value(), &mut v.duplicate)
                 }
                 // Others are skipped, once their Length checked.
                 _ => {}

@@ -398,7 +398,7 @@ fn mag_18_accept_installs_then_advertises() {
     let acts: Vec<Action> = m.drain_actions().collect();
     let install = acts
         .iter()
-        .position(|a| matches!(a, Action::InstallBinding(s) if s.remote == LMAA && s.local == MAG1 && s.hnps == vec![hnp()]))
+        .position(|a| matches!(a, Action::InstallBinding(s) if s.remote == LMAA && s.local == MAG1 && s.hnps[..] == [hnp()]))
         .expect("install");
     let ra = acts
         .iter()

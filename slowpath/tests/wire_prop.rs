@@ -298,11 +298,20 @@ proptest! {
         let flags = BindingAckFlags::from_bits(f);
         let mut w = MhWriter::binding_ack(status, flags, sequence, lifetime);
         for o in &options {
+            // The typed appenders where there is one, else the generic one.
             match o {
                 MobilityOption::MnIdentifier { subtype, identifier } => {
                     w.mn_identifier(*subtype, identifier)
                 }
+                MobilityOption::HomeNetworkPrefix { prefix_len, prefix } => {
+                    w.home_network_prefix(*prefix_len, *prefix)
+                }
+                MobilityOption::HandoffIndicator(hi) => w.handoff_indicator(*hi),
+                MobilityOption::AccessTechnologyType(att) => w.access_technology_type(*att),
                 MobilityOption::MnLinkLayerIdentifier(id) => w.link_layer_identifier(id),
+                MobilityOption::LinkLocalAddress(a) => w.link_local_address(*a),
+                MobilityOption::Timestamp(ts) => w.timestamp(*ts),
+                MobilityOption::GreKey(k) => w.gre_key(*k),
                 other => w.option(other),
             }
         }

@@ -63,7 +63,7 @@ impl BindingCacheEntry {
         let expires = Time(e.expires_at.0);
         BindingCacheEntry {
             id: session_of(id),
-            mn_id: e.mn_id.0.clone(),
+            mn_id: e.mn_id.as_bytes().into(),
             link_layer_id: e.mn_link_layer_id.as_ref().map(|l| l.0.clone()),
             access_technology: AccessTechnologyType(e.access_technology_type),
             hnps: e.home_network_prefixes.iter().map(net_of).collect(),

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use bindings::{
     BceId, BceState, BindingCache, FastBuildHasher, LinkLayerId, Millis, MnIdentifier, PeerId,
-    Prefix, PrefixPool,
+    Prefix, PrefixPool, Prefixes,
 };
 use ipnet::Ipv6Net;
 use smallvec::SmallVec;
@@ -843,7 +843,7 @@ impl Lma {
         let mono = Millis(now.mono.0);
 
         // Step 3: requested NON_ZERO prefixes must be ours, free and authorised.
-        let mut hnps: Vec<Prefix> = Vec::with_capacity(r.hnps.len().max(1));
+        let mut hnps = Prefixes::new();
         for h in r.hnps.iter().filter(|h| !h.is_all_zero()) {
             let authorised = hnp_prefix(h).filter(|p| {
                 self.may_assign(p, &r.mn_id, &static_prefixes)
@@ -953,7 +953,7 @@ impl Lma {
     /// Steps 1–2: the MN's static prefixes that are not bound, or
     /// `prefixes_per_session` from the pool; false (and nothing taken) if
     /// none can be had (→ 130).
-    fn allocate(&mut self, static_prefixes: &[Prefix], out: &mut Vec<Prefix>, now: Millis) -> bool {
+    fn allocate(&mut self, static_prefixes: &[Prefix], out: &mut Prefixes, now: Millis) -> bool {
         let before = out.len();
         if !static_prefixes.is_empty() {
             for &p in static_prefixes {
@@ -1272,11 +1272,17 @@ fn accept_pba<'a>(
     }
 }
 
-/// Where a PBA's options go: an option list, or straight into wire form.
+/// Where a PBA's options go: an option list, or straight into wire form
+/// (the [`MhWriter`] methods of the same names).
 trait OptionSink {
     fn mn_identifier(&mut self, subtype: u8, identifier: &[u8]);
+    fn home_network_prefix(&mut self, prefix_len: u8, prefix: Ipv6Addr);
+    fn handoff_indicator(&mut self, hi: HandoffIndicator);
+    fn access_technology_type(&mut self, att: AccessTechnologyType);
     fn link_layer_identifier(&mut self, id: &[u8]);
-    fn option(&mut self, opt: MobilityOption);
+    fn link_local_address(&mut self, address: Ipv6Addr);
+    fn timestamp(&mut self, ts: Timestamp);
+    fn gre_key(&mut self, key: Option<u32>);
 }
 
 impl OptionSink for Vec<MobilityOption> {
@@ -1286,11 +1292,26 @@ impl OptionSink for Vec<MobilityOption> {
             identifier: identifier.to_vec(),
         });
     }
+    fn home_network_prefix(&mut self, prefix_len: u8, prefix: Ipv6Addr) {
+        self.push(MobilityOption::HomeNetworkPrefix { prefix_len, prefix });
+    }
+    fn handoff_indicator(&mut self, hi: HandoffIndicator) {
+        self.push(MobilityOption::HandoffIndicator(hi));
+    }
+    fn access_technology_type(&mut self, att: AccessTechnologyType) {
+        self.push(MobilityOption::AccessTechnologyType(att));
+    }
     fn link_layer_identifier(&mut self, id: &[u8]) {
         self.push(MobilityOption::MnLinkLayerIdentifier(id.to_vec()));
     }
-    fn option(&mut self, opt: MobilityOption) {
-        self.push(opt);
+    fn link_local_address(&mut self, address: Ipv6Addr) {
+        self.push(MobilityOption::LinkLocalAddress(address));
+    }
+    fn timestamp(&mut self, ts: Timestamp) {
+        self.push(MobilityOption::Timestamp(ts));
+    }
+    fn gre_key(&mut self, key: Option<u32>) {
+        self.push(MobilityOption::GreKey(key));
     }
 }
 
@@ -1298,11 +1319,26 @@ impl OptionSink for MhWriter {
     fn mn_identifier(&mut self, subtype: u8, identifier: &[u8]) {
         MhWriter::mn_identifier(self, subtype, identifier);
     }
+    fn home_network_prefix(&mut self, prefix_len: u8, prefix: Ipv6Addr) {
+        MhWriter::home_network_prefix(self, prefix_len, prefix);
+    }
+    fn handoff_indicator(&mut self, hi: HandoffIndicator) {
+        MhWriter::handoff_indicator(self, hi);
+    }
+    fn access_technology_type(&mut self, att: AccessTechnologyType) {
+        MhWriter::access_technology_type(self, att);
+    }
     fn link_layer_identifier(&mut self, id: &[u8]) {
         MhWriter::link_layer_identifier(self, id);
     }
-    fn option(&mut self, opt: MobilityOption) {
-        MhWriter::option(self, &opt);
+    fn link_local_address(&mut self, address: Ipv6Addr) {
+        MhWriter::link_local_address(self, address);
+    }
+    fn timestamp(&mut self, ts: Timestamp) {
+        MhWriter::timestamp(self, ts);
+    }
+    fn gre_key(&mut self, key: Option<u32>) {
+        MhWriter::gre_key(self, key);
     }
 }
 
@@ -1310,37 +1346,32 @@ impl Pba<'_> {
     /// The options in the order of RFC 5213 §5.3.6 / Figure 6, GRE Key last.
     fn options(&self, out: &mut impl OptionSink) {
         out.mn_identifier(self.mn_id_subtype, self.mn_id);
-        let hnp = |prefix_len, prefix| MobilityOption::HomeNetworkPrefix { prefix_len, prefix };
         match self.prefixes {
-            PbaPrefixes::Echo([]) => out.option(hnp(0, Ipv6Addr::UNSPECIFIED)),
+            PbaPrefixes::Echo([]) => out.home_network_prefix(0, Ipv6Addr::UNSPECIFIED),
             PbaPrefixes::Echo(hnps) => {
                 for h in hnps {
-                    out.option(hnp(h.prefix_len, h.prefix));
+                    out.home_network_prefix(h.prefix_len, h.prefix);
                 }
             }
             PbaPrefixes::Assigned(prefixes) => {
                 for p in prefixes {
-                    out.option(hnp(p.len(), Ipv6Addr::from(p.addr())));
+                    out.home_network_prefix(p.len(), Ipv6Addr::from(p.addr()));
                 }
             }
         }
-        out.option(MobilityOption::HandoffIndicator(
-            self.hi.unwrap_or(HandoffIndicator(0)),
-        ));
-        out.option(MobilityOption::AccessTechnologyType(
-            self.att.unwrap_or(AccessTechnologyType(0)),
-        ));
+        out.handoff_indicator(self.hi.unwrap_or(HandoffIndicator(0)));
+        out.access_technology_type(self.att.unwrap_or(AccessTechnologyType(0)));
         if let Some(ll) = self.link_layer_id {
             out.link_layer_identifier(ll);
         }
         if let Some(lla) = self.link_local {
-            out.option(MobilityOption::LinkLocalAddress(lla));
+            out.link_local_address(lla);
         }
         if let Some(ts) = self.timestamp {
-            out.option(MobilityOption::Timestamp(ts));
+            out.timestamp(ts);
         }
         if let Some(key) = self.gre_key {
-            out.option(MobilityOption::GreKey(key));
+            out.gre_key(key);
         }
     }
 

@@ -745,7 +745,7 @@ impl Mag {
         e.advertised = true;
         let spec = BindingSpec {
             session: id,
-            hnps: e.hnps.clone(),
+            hnps: e.hnps.iter().copied().collect(),
             local,
             remote,
             tunnel,

@@ -19,8 +19,9 @@ use super::checksum::{mh_checksum, pseudo_sum};
 use smallvec::SmallVec;
 
 use super::messages::{
-    brr_body_len, emit_ba_fixed, emit_brr, parse_brr, BindingAck, BindingAckFlags, BindingError,
-    BindingRevocation, BindingUpdate, Heartbeat, LocalizedRoutingAck, LocalizedRoutingInitiation,
+    brr_body_len, emit_ba_fixed, emit_brr, parse_brr, AccessTechnologyType, BindingAck,
+    BindingAckFlags, BindingError, BindingRevocation, BindingUpdate, HandoffIndicator, Heartbeat,
+    LocalizedRoutingAck, LocalizedRoutingInitiation, Timestamp,
 };
 use super::options::{
     alignment_of, capped, emit_link_layer_identifier, emit_mn_identifier, emit_padding, Alignment,
@@ -519,7 +520,9 @@ pub type MhBytes = SmallVec<[u8; 128]>;
 /// are those `emit` writes for the same message (same alignment, padding, checksum).
 #[derive(Debug)]
 pub struct MhWriter {
+    /// Zeroed beyond `len`.
     buf: MhBytes,
+    len: usize,
 }
 
 impl MhWriter {
@@ -530,30 +533,90 @@ impl MhWriter {
         sequence: u16,
         lifetime: u16,
     ) -> MhWriter {
-        let mut buf = MhBytes::new();
-        buf.resize(BindingAck::OPTIONS_OFFSET, 0);
+        let mut buf = MhBytes::from_buf([0; 128]);
         buf[field::MH_TYPE] = u8::from(MhType::BindingAck);
         emit_ba_fixed(&mut buf, status, flags, sequence, lifetime);
-        MhWriter { buf }
+        MhWriter {
+            buf,
+            len: BindingAck::OPTIONS_OFFSET,
+        }
+    }
+
+    /// Makes the first `end` octets writable (zeroed past `len`).
+    fn reserve_to(&mut self, end: usize) {
+        if end > self.buf.len() {
+            // Only for messages over the inline size: a long MN-ID, many prefixes.
+            self.buf.resize(end.next_power_of_two(), 0);
+        }
     }
 
     /// Room for one option at its alignment, Pad1/PadN before it; returns its data.
     fn put(&mut self, align: Alignment, option_type: u8, data_len: usize) -> &mut [u8] {
-        let off = self.buf.len();
+        let off = self.len;
         let pad = align.padding_at(off);
-        let at = off + pad;
-        self.buf.resize(at + 2 + data_len, 0);
-        emit_padding(&mut self.buf[off..], pad);
-        self.buf[at] = option_type;
+        let end = off + pad + 2 + data_len;
+        self.reserve_to(end);
+        self.len = end;
+        let b = &mut self.buf[off..end];
+        emit_padding(b, pad);
+        let (head, data) = b[pad..].split_at_mut(2);
         // Callers cap data_len at 255.
-        self.buf[at + 1] = u8::try_from(data_len).unwrap_or(u8::MAX);
-        &mut self.buf[at + 2..]
+        head.copy_from_slice(&[option_type, u8::try_from(data_len).unwrap_or(u8::MAX)]);
+        data
     }
 
     /// Appends an option.
     pub fn option(&mut self, opt: &MobilityOption) {
         let d = self.put(opt.alignment(), opt.option_type(), opt.data_len());
         opt.emit_data(d);
+    }
+
+    /// Appends a Home Network Prefix option (RFC 5213 §8.3).
+    pub fn home_network_prefix(&mut self, prefix_len: u8, prefix: Ipv6Addr) {
+        let t = OptionType::HOME_NETWORK_PREFIX;
+        let d = self.put(alignment_of(t), t, 18);
+        d[1] = prefix_len;
+        d[2..].copy_from_slice(&prefix.octets());
+    }
+
+    /// Appends a Handoff Indicator option (RFC 5213 §8.4).
+    pub fn handoff_indicator(&mut self, hi: HandoffIndicator) {
+        let t = OptionType::HANDOFF_INDICATOR;
+        self.put(alignment_of(t), t, 2)[1] = hi.0;
+    }
+
+    /// Appends an Access Technology Type option (RFC 5213 §8.5).
+    pub fn access_technology_type(&mut self, att: AccessTechnologyType) {
+        let t = OptionType::ACCESS_TECHNOLOGY_TYPE;
+        self.put(alignment_of(t), t, 2)[1] = att.0;
+    }
+
+    /// Appends a Link-local Address option (RFC 5213 §8.7).
+    pub fn link_local_address(&mut self, address: Ipv6Addr) {
+        let t = OptionType::LINK_LOCAL_ADDRESS;
+        let d = self.put(alignment_of(t), t, 16);
+        d.copy_from_slice(&address.octets());
+    }
+
+    /// Appends a Timestamp option (RFC 5213 §8.8).
+    pub fn timestamp(&mut self, ts: Timestamp) {
+        let t = OptionType::TIMESTAMP;
+        let d = self.put(alignment_of(t), t, 8);
+        d.copy_from_slice(&ts.0.to_be_bytes());
+    }
+
+    /// Appends a GRE Key option (RFC 5845 §6.1); `None`: without a key (Length 2).
+    pub fn gre_key(&mut self, key: Option<u32>) {
+        let t = OptionType::GRE_KEY;
+        match key {
+            Some(k) => {
+                let d = self.put(alignment_of(t), t, 6);
+                d[2..].copy_from_slice(&k.to_be_bytes());
+            }
+            None => {
+                self.put(alignment_of(t), t, 2);
+            }
+        }
     }
 
     /// Appends an MN-ID option (RFC 4283) without an owned identifier.
@@ -574,15 +637,16 @@ impl MhWriter {
     /// Pads to a multiple of 8, fills in the header and the checksum for `src` →
     /// `dst`. Like `emit`, a message over 2048 octets gets only its header.
     pub fn finish(mut self, src: &Ipv6Addr, dst: &Ipv6Addr) -> MhBytes {
-        let off = self.buf.len();
+        let off = self.len;
         let pad = (8 - off % 8) % 8;
-        self.buf.resize(off + pad, 0);
+        self.reserve_to(off + pad);
         emit_padding(&mut self.buf[off..], pad);
-        if self.buf.len() > field::MAX_LEN {
-            self.buf.truncate(field::MAX_LEN);
-            self.buf[field::MESSAGE_DATA..].fill(0);
+        let mut len = off + pad;
+        if len > field::MAX_LEN {
+            len = field::MAX_LEN;
+            self.buf[field::MESSAGE_DATA..len].fill(0);
         }
-        let len = self.buf.len();
+        self.buf.truncate(len);
         self.buf[field::PAYLOAD_PROTO] = IPPROTO_NONE;
         self.buf[field::HEADER_LEN] = u8::try_from(len / 8 - 1).unwrap_or(u8::MAX);
         MobilityHeader::new_unchecked(&mut self.buf[..]).fill_checksum(src, dst);

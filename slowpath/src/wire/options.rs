@@ -143,6 +143,40 @@ impl<'a> RawOption<'a> {
         }
     }
 
+    // Values of fixed-size options, for a Length `check_length` accepted (a shorter
+    // buffer reads as zeros). Shared by `MobilityOption::parse` and in-place readers.
+
+    /// Prefix Length and Prefix of an HNP / MNP option (after 1 reserved octet).
+    pub(crate) fn prefix_value(&self) -> (u8, Ipv6Addr) {
+        (
+            self.data.get(1).copied().unwrap_or(0),
+            ipv6_at(self.data, 2),
+        )
+    }
+
+    /// The one-octet value after 1 reserved octet (HI, ATT).
+    pub(crate) fn octet_value(&self) -> u8 {
+        self.data.get(1).copied().unwrap_or(0)
+    }
+
+    /// An address that is the whole data (LLA, Alternate CoA).
+    pub(crate) fn address_value(&self) -> Ipv6Addr {
+        ipv6_at(self.data, 0)
+    }
+
+    pub(crate) fn timestamp_value(&self) -> Timestamp {
+        let mut o = [0u8; 8];
+        if let Some(d) = self.data.get(..8) {
+            o.copy_from_slice(d);
+        }
+        Timestamp(u64::from_be_bytes(o))
+    }
+
+    /// The GRE key after 2 reserved octets; `None` for Length 2 (no key).
+    pub(crate) fn gre_key_value(&self) -> Option<u32> {
+        (self.data.len() == 6).then(|| u32_at(self.data, 2))
+    }
+
     /// An MN-ID option's (subtype, identifier) in place (RFC 4283 §3); `None` for
     /// another type or a bad Length.
     pub fn mn_identifier(&self) -> Option<(u8, &'a [u8])> {
@@ -325,12 +359,12 @@ impl MobilityOption {
                 refresh_interval: u16_at(d, 0),
             },
             OptionType::ALTERNATE_CARE_OF_ADDRESS => {
-                MobilityOption::AlternateCareOfAddress(ipv6_at(d, 0))
+                MobilityOption::AlternateCareOfAddress(raw.address_value())
             }
-            OptionType::MOBILE_NETWORK_PREFIX => MobilityOption::MobileNetworkPrefix {
-                prefix_len: d[1],
-                prefix: ipv6_at(d, 2),
-            },
+            OptionType::MOBILE_NETWORK_PREFIX => {
+                let (prefix_len, prefix) = raw.prefix_value();
+                MobilityOption::MobileNetworkPrefix { prefix_len, prefix }
+            }
             OptionType::MN_IDENTIFIER => {
                 let (subtype, identifier) = raw.mn_identifier().unwrap_or_default();
                 MobilityOption::MnIdentifier {
@@ -343,27 +377,23 @@ impl MobilityOption {
                 subtype: d[4],
                 data: d[5..].to_vec(),
             },
-            OptionType::HOME_NETWORK_PREFIX => MobilityOption::HomeNetworkPrefix {
-                prefix_len: d[1],
-                prefix: ipv6_at(d, 2),
-            },
+            OptionType::HOME_NETWORK_PREFIX => {
+                let (prefix_len, prefix) = raw.prefix_value();
+                MobilityOption::HomeNetworkPrefix { prefix_len, prefix }
+            }
             OptionType::HANDOFF_INDICATOR => {
-                MobilityOption::HandoffIndicator(HandoffIndicator(d[1]))
+                MobilityOption::HandoffIndicator(HandoffIndicator(raw.octet_value()))
             }
             OptionType::ACCESS_TECHNOLOGY_TYPE => {
-                MobilityOption::AccessTechnologyType(AccessTechnologyType(d[1]))
+                MobilityOption::AccessTechnologyType(AccessTechnologyType(raw.octet_value()))
             }
             OptionType::MN_LINK_LAYER_IDENTIFIER => MobilityOption::MnLinkLayerIdentifier(
                 raw.link_layer_identifier().unwrap_or_default().to_vec(),
             ),
-            OptionType::LINK_LOCAL_ADDRESS => MobilityOption::LinkLocalAddress(ipv6_at(d, 0)),
-            OptionType::TIMESTAMP => {
-                let mut o = [0u8; 8];
-                o.copy_from_slice(d);
-                MobilityOption::Timestamp(Timestamp(u64::from_be_bytes(o)))
-            }
+            OptionType::LINK_LOCAL_ADDRESS => MobilityOption::LinkLocalAddress(raw.address_value()),
+            OptionType::TIMESTAMP => MobilityOption::Timestamp(raw.timestamp_value()),
             OptionType::RESTART_COUNTER => MobilityOption::RestartCounter(u32_at(d, 0)),
-            OptionType::GRE_KEY => MobilityOption::GreKey((d.len() == 6).then(|| u32_at(d, 2))),
+            OptionType::GRE_KEY => MobilityOption::GreKey(raw.gre_key_value()),
             OptionType::IPV4_HOME_ADDRESS_REQUEST => MobilityOption::Ipv4HomeAddressRequest {
                 prefix_len: d[0] >> 2,
                 address: ipv4_at(d, 2),
