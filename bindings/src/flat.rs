@@ -109,6 +109,22 @@ impl<V: Copy> FlatTable<V> {
         self.slots.get(idx).map_or(0, |s| s.tag)
     }
 
+    /// Hints the slot at `idx` into the cache without waiting for it, and
+    /// the next slot when it starts another cache line (a probe run that
+    /// continues past the home slot then finds that line in flight too).
+    #[inline(always)]
+    pub(crate) fn prefetch<H: crate::fwd::Prefetch>(&self, idx: usize) {
+        if let Some(s) = self.slots.get(idx) {
+            H::prefetch(s);
+            // Slots are 32-aligned: the second half of a 64-byte line.
+            if (s as *const Slot<V> as usize) & 32 != 0 {
+                if let Some(t) = self.slots.get(idx + 1) {
+                    H::prefetch(t);
+                }
+            }
+        }
+    }
+
     /// Probe from `idx` (which must be `home(key, tag)`).
     #[inline(always)]
     pub(crate) fn get_from(&self, mut idx: usize, key: u128, tag: u8) -> Option<V> {

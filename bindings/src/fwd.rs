@@ -8,6 +8,29 @@ use crate::flat::FlatTable;
 use crate::prefix::{mask, Prefix};
 use std::collections::BTreeMap;
 
+/// How [`Replica::lookup_burst_with`] starts the memory reads of a chunk
+/// before comparing any key. A prefetch instruction needs `unsafe`, which
+/// this crate forbids: the caller supplies it (the fastpath's DPDK layer).
+pub trait Prefetch {
+    /// Issue an early load kept alive instead of calling
+    /// [`Prefetch::prefetch`]: it does not wait either, but occupies a load
+    /// slot until the line arrives, so the core stalls once its line-fill
+    /// buffers are full.
+    const EARLY_LOAD: bool = false;
+    /// Hint that `r` will be read soon; never blocks.
+    fn prefetch<T>(r: &T);
+}
+
+/// The portable [`Prefetch`]: early loads, no instruction needed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EarlyLoad;
+
+impl Prefetch for EarlyLoad {
+    const EARLY_LOAD: bool = true;
+    #[inline(always)]
+    fn prefetch<T>(_: &T) {}
+}
+
 /// Identifier of a tunnel peer (a MAG seen from the LMA, the LMA seen from a
 /// MAG, a remote SMA/LMA, an RO peer MAG). Chosen by the slowpath; small
 /// dense numbers keep the peer table a plain array.
@@ -328,6 +351,13 @@ impl Replica {
     /// for the longest prefix length and reads it, so the cache misses of a
     /// whole chunk are in flight together; the second compares.
     pub fn lookup_burst(&self, keys: &[[u8; 16]], out: &mut [Option<FwdAction>]) {
+        self.lookup_burst_with::<EarlyLoad>(keys, out);
+    }
+
+    /// [`Replica::lookup_burst`] bringing each chunk's slots in with `H`
+    /// (a prefetch instruction where the caller has one).
+    #[inline]
+    pub fn lookup_burst_with<H: Prefetch>(&self, keys: &[[u8; 16]], out: &mut [Option<FwdAction>]) {
         let n = keys.len().min(out.len());
         let Some(&first) = self.lens.first() else {
             for (k, o) in keys.iter().zip(out.iter_mut()) {
@@ -341,13 +371,13 @@ impl Replica {
         // before chunk c is compared, so misses overlap with the compares.
         let mut idx = [[0usize; CHUNK]; 2];
         let mut cur = 0;
-        self.issue_chunk(&keys[..n.min(CHUNK)], m, first, &mut idx[cur]);
+        self.issue_chunk::<H>(&keys[..n.min(CHUNK)], m, first, &mut idx[cur]);
         let mut start = 0;
         while start < n {
             let end = (start + CHUNK).min(n);
             let next_end = (end + CHUNK).min(n);
             if end < n {
-                self.issue_chunk(&keys[end..next_end], m, first, &mut idx[cur ^ 1]);
+                self.issue_chunk::<H>(&keys[end..next_end], m, first, &mut idx[cur ^ 1]);
             }
             let ids = &idx[cur];
             for (i, (k, o)) in keys[start..end]
@@ -373,20 +403,31 @@ impl Replica {
         }
     }
 
-    /// Pass 1 of a chunk: home slots (arithmetic only), then one load per
-    /// key in a tight loop, so the chunk's cache and TLB misses are all in
-    /// flight together. Safe Rust has no prefetch instruction; an early load
-    /// whose value is kept alive is the portable equivalent.
+    /// Pass 1 of a chunk: home slots (arithmetic only), then one prefetch
+    /// (or early load) per key in a tight loop, so the chunk's cache and TLB
+    /// misses are all in flight together.
     #[inline(always)]
-    fn issue_chunk(&self, keys: &[[u8; 16]], m: u128, len: u8, idx: &mut [usize; CHUNK]) {
+    fn issue_chunk<H: Prefetch>(
+        &self,
+        keys: &[[u8; 16]],
+        m: u128,
+        len: u8,
+        idx: &mut [usize; CHUNK],
+    ) {
         for (i, k) in keys.iter().enumerate().take(CHUNK) {
             idx[i] = self.prefixes.home(u128::from_be_bytes(*k) & m, len);
         }
-        let mut acc = 0u8;
-        for &h in &idx[..keys.len().min(CHUNK)] {
-            acc ^= self.prefixes.touch(h);
+        if H::EARLY_LOAD {
+            let mut acc = 0u8;
+            for &h in &idx[..keys.len().min(CHUNK)] {
+                acc ^= self.prefixes.touch(h);
+            }
+            core::hint::black_box(acc);
+        } else {
+            for &h in &idx[..keys.len().min(CHUNK)] {
+                self.prefixes.prefetch::<H>(h);
+            }
         }
-        core::hint::black_box(acc);
     }
 
     /// Same result as [`Replica::lookup_burst`], one key after the other

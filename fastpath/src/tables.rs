@@ -4,13 +4,14 @@
 //! [`bindings::WorkerTables`] (with its update queue) and, in tests and benches, on a bare
 //! [`bindings::Replica`]. Both are static dispatch; nothing here allocates.
 
+use crate::dpdk::HwPrefetch;
 use bindings::{FwdAction, Neighbor, PeerId, PeerInfo, Replica, WorkerTables};
 
 /// Read access to one worker's forwarding tables, plus applying queued updates.
 pub trait FwdTables {
     /// Destination lookup: MIPv6 home address first, then longest prefix (RFC 6612 §4.2).
     fn lookup_dst(&self, addr: &[u8; 16]) -> Option<FwdAction>;
-    /// [`FwdTables::lookup_dst`] for a burst of keys, memory reads overlapped.
+    /// [`FwdTables::lookup_dst`] for a burst of keys, memory reads overlapped (prefetched).
     fn lookup_burst(&self, keys: &[[u8; 16]], out: &mut [Option<FwdAction>]);
     /// The peer whose tunnel endpoint is `outer_src`.
     fn tunnel_peer(&self, outer_src: &[u8; 16]) -> Option<PeerInfo>;
@@ -32,7 +33,7 @@ impl FwdTables for WorkerTables {
     }
     #[inline]
     fn lookup_burst(&self, keys: &[[u8; 16]], out: &mut [Option<FwdAction>]) {
-        WorkerTables::lookup_burst(self, keys, out)
+        self.replica().lookup_burst_with::<HwPrefetch>(keys, out)
     }
     #[inline]
     fn tunnel_peer(&self, outer_src: &[u8; 16]) -> Option<PeerInfo> {
@@ -63,7 +64,7 @@ impl FwdTables for Replica {
     }
     #[inline]
     fn lookup_burst(&self, keys: &[[u8; 16]], out: &mut [Option<FwdAction>]) {
-        Replica::lookup_burst(self, keys, out)
+        Replica::lookup_burst_with::<HwPrefetch>(self, keys, out)
     }
     #[inline]
     fn tunnel_peer(&self, outer_src: &[u8; 16]) -> Option<PeerInfo> {

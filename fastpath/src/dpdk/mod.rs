@@ -23,6 +23,7 @@ mod mbuf;
 mod mempool;
 mod packet_buf;
 mod port;
+mod prefetch;
 mod ring;
 
 pub use eal::{current_lcore, rdtsc, Eal};
@@ -31,6 +32,7 @@ pub use lcore::LcoreJoinHandle;
 pub use mbuf::{Mbuf, MbufBurst, MbufError, DEFAULT_BURST};
 pub use mempool::Mempool;
 pub use port::{LinkStatus, Port, PortConfig, PortStats, RxQueue, TxQueue, TX_RETRIES};
+pub use prefetch::{prefetch, HwPrefetch};
 pub use ring::{Ring, RingConsumer, RingProducer};
 
 /// Let DPDK pick the NUMA socket (`SOCKET_ID_ANY`).
