@@ -325,7 +325,7 @@ impl<T: FwdTables> Pipeline<T> {
             // Pass 3: act.
             for (i, pkt) in chunk.iter_mut().enumerate() {
                 let pre = found.get(slot[i]).copied().flatten();
-                let outcome = self.act(pkt, classes[i], pre);
+                let outcome = self.act(pkt, &classes[i], pre);
                 out.verdicts.push(self.account(pkt, outcome));
             }
         }
@@ -339,7 +339,7 @@ impl<T: FwdTables> Pipeline<T> {
         let pre = self
             .primary_key(&c)
             .and_then(|k| self.tables.lookup_dst(&k));
-        let outcome = self.act(pkt, c, pre);
+        let outcome = self.act(pkt, &c, pre);
         self.account(pkt, outcome)
     }
 
@@ -448,17 +448,17 @@ impl<T: FwdTables> Pipeline<T> {
         Class::Transit(hdr)
     }
 
-    fn act<P: PacketBuf>(&mut self, pkt: &mut P, c: Class, pre: Option<FwdAction>) -> Outcome {
+    fn act<P: PacketBuf>(&mut self, pkt: &mut P, c: &Class, pre: Option<FwdAction>) -> Outcome {
         match c {
-            Class::Drop(r) => Outcome::Drop(r),
-            Class::Punt(r) => Outcome::Punt(r),
+            Class::Drop(r) => Outcome::Drop(*r),
+            Class::Punt(r) => Outcome::Punt(*r),
             Class::Transit(h) => match self.role {
-                Role::Lma => self.lma_native(pkt, &h, pre, false),
-                Role::Mag => self.mag_native(pkt, &h, pre),
+                Role::Lma => self.lma_native(pkt, h, pre, false),
+                Role::Mag => self.mag_native(pkt, h, pre),
             },
             Class::Tunnel { info, .. } => match self.role {
-                Role::Lma => self.lma_uplink(pkt, &info, pre),
-                Role::Mag => self.mag_downlink(pkt, &info, pre),
+                Role::Lma => self.lma_uplink(pkt, info, pre),
+                Role::Mag => self.mag_downlink(pkt, info, pre),
             },
         }
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use bindings::{FwdAction, Neighbor, PeerId, PeerInfo, Prefix, TableUpdate, TunnelKind};
 use crossbeam_queue::ArrayQueue;
 use fastpath::counters::PuntReason;
-use fastpath::dpdk::{Mbuf, MbufBurst, RxQueue, TxQueue};
+use fastpath::dpdk::{Mbuf, RxQueue, TxQueue};
 use fastpath::pipeline::{MagConfig, PipelineConfig, PortConfig as PipePort, Role as PipeRole};
 use fastpath::route::{NextHop, Route, RouteTable};
 use fastpath::worker::RxTx;
@@ -51,8 +51,6 @@ pub struct DpdkIo {
     rx: Vec<RxQueue>,
     next_rx: usize,
     tx: Vec<TxQueue>,
-    rx_burst: MbufBurst,
-    tx_burst: MbufBurst,
     rings: SlowpathRings,
 }
 
@@ -62,8 +60,6 @@ impl DpdkIo {
             rx,
             next_rx: 0,
             tx,
-            rx_burst: MbufBurst::new(),
-            tx_burst: MbufBurst::new(),
             rings,
         }
     }
@@ -77,7 +73,9 @@ impl DpdkIo {
 impl RxTx for DpdkIo {
     type Pkt = Mbuf;
 
-    /// Polls the RX queues in turn, one per call, so each port gets a fair share.
+    /// Polls the RX queues in turn, one per call, so each port gets a fair share. The driver
+    /// writes straight into `out` (up to its spare capacity, which the worker sizes to the
+    /// burst).
     #[inline]
     fn rx(&mut self, out: &mut Vec<Mbuf>, max: usize) -> usize {
         let n = self.rx.len();
@@ -86,13 +84,7 @@ impl RxTx for DpdkIo {
         }
         let q = self.next_rx;
         self.next_rx = if q + 1 == n { 0 } else { q + 1 };
-        let got = self.rx[q].rx_burst(&mut self.rx_burst);
-        let take = got.min(max);
-        out.extend(self.rx_burst.drain().take(take));
-        // `max` is never below the burst size the worker was built with; this
-        // only guards against a smaller caller-supplied bound.
-        self.rx_burst.clear();
-        take
+        self.rx[q].rx_burst_vec(out, max)
     }
 
     #[inline]
@@ -101,18 +93,7 @@ impl RxTx for DpdkIo {
             pkts.clear();
             return 0;
         };
-        let mut sent = 0;
-        for m in pkts.drain(..) {
-            if let Err(m) = self.tx_burst.push(m) {
-                sent += q.tx_burst(&mut self.tx_burst);
-                // The burst is empty after tx_burst, so this push succeeds.
-                let _ = self.tx_burst.push(m);
-            }
-        }
-        if !self.tx_burst.is_empty() {
-            sent += q.tx_burst(&mut self.tx_burst);
-        }
-        sent
+        q.tx_burst_vec(pkts)
     }
 
     #[inline]

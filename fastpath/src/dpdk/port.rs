@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::eal::Eal;
 use super::error::{check_dev, DpdkError};
-use super::mbuf::MbufBurst;
+use super::mbuf::{Mbuf, MbufBurst};
 use super::mempool::Mempool;
 
 /// How often `TxQueue::tx_burst` retries packets the driver did not take
@@ -628,6 +628,32 @@ impl RxQueue {
         usize::from(k)
     }
 
+    /// Receives up to `max` packets straight into the spare capacity of `out`
+    /// (never reallocating it: at most `out.capacity() - out.len()`); returns
+    /// how many were appended. No copy through an intermediate burst.
+    #[inline]
+    pub fn rx_burst_vec(&mut self, out: &mut Vec<Mbuf>, max: usize) -> usize {
+        let room = (out.capacity() - out.len()).min(max);
+        let room = u16::try_from(room).unwrap_or(u16::MAX);
+        if room == 0 {
+            return 0;
+        }
+        let len = out.len();
+        let dst = out
+            .spare_capacity_mut()
+            .as_mut_ptr()
+            .cast::<*mut dpdk_sys::rte_mbuf>();
+        // SAFETY: as in `rx_burst`; `dst` has room for `room` pointers (`Mbuf` is a
+        // repr(transparent) non-null `*mut rte_mbuf`), and the `k` the driver wrote are
+        // owned, non-NULL mbufs, so `len + k` elements are initialized.
+        let k = usize::from(unsafe {
+            dpdk_sys::shim_rte_eth_rx_burst(self.port_id, self.queue_id, dst, room)
+        });
+        // SAFETY: see above; `k <= room`, within the capacity.
+        unsafe { out.set_len(len + k) };
+        k
+    }
+
     /// Port id.
     pub fn port_id(&self) -> u16 {
         self.port_id
@@ -677,6 +703,43 @@ impl TxQueue {
         self.drops += pkts.len() as u64;
         pkts.clear();
         sent
+    }
+
+    /// [`tx_burst`](Self::tx_burst) straight from a `Vec` (no copy through an
+    /// intermediate burst); `pkts` is empty afterwards, its capacity kept.
+    #[inline]
+    pub fn tx_burst_vec(&mut self, pkts: &mut Vec<Mbuf>) -> usize {
+        let total = pkts.len();
+        let base = pkts.as_mut_ptr().cast::<*mut dpdk_sys::rte_mbuf>();
+        // SAFETY: the `total` mbufs become ours to send or free below; the Vec forgets them
+        // first, so nothing is freed twice. Nothing in between can unwind (FFI calls only).
+        unsafe { pkts.set_len(0) };
+        let mut off = 0usize;
+        for _ in 0..=TX_RETRIES {
+            if off == total {
+                break;
+            }
+            let n = u16::try_from(total - off).unwrap_or(u16::MAX);
+            // SAFETY: as in `tx_burst`; `base + off` holds `n` owned mbufs (the Vec's
+            // buffer is still allocated), of which the driver takes the first `k`.
+            let k = unsafe {
+                dpdk_sys::shim_rte_eth_tx_burst(
+                    self.port_id,
+                    self.queue_id,
+                    base.wrapping_add(off),
+                    n,
+                )
+            };
+            off += usize::from(k);
+        }
+        if off < total {
+            let rest = total - off;
+            self.drops += rest as u64;
+            // SAFETY: the `rest` mbufs from `off` are still owned here (the driver refused
+            // them) and are freed exactly once.
+            unsafe { dpdk_sys::shim_rte_pktmbuf_free_bulk(base.wrapping_add(off), rest as u32) };
+        }
+        off
     }
 
     /// Packets freed because the driver would not take them.
