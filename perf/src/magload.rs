@@ -308,7 +308,10 @@ fn mag_side(a: &MagLoadArgs, lma: Ipv6Addr, stop: &AtomicBool) -> Result<MagSide
                 "      mag-load: {accepted} accepted, {rejected} rejected, {outstanding} outstanding, {retrans} retransmitted"
             );
         }
-        poll.poll(&mut events, Some(Duration::from_millis(1)))?;
+        match poll.poll(&mut events, Some(Duration::from_millis(1))) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => r.context("polling the MAG sockets")?,
+        }
         for ev in events.iter() {
             let j = ev.token().0;
             let mag = gen::mag_addr(j as u32);
@@ -613,13 +616,32 @@ pub fn run(a: MagLoadArgs, interrupted: Arc<AtomicBool>) -> Result<()> {
                 a.rate.to_string()
             }
         );
-        let o = inner.output().context("running the MAG side")?;
+        let mut child = inner.spawn().context("running the MAG side")?;
+        let mut stdout = child.stdout.take().context("MAG side stdout")?;
+        let reader = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = stdout.read_to_end(&mut v);
+            v
+        });
+        // Pass an interruption on (it stops and reports what it has).
+        let mut passed_on = false;
+        let status = loop {
+            if let Some(st) = child.try_wait()? {
+                break st;
+            }
+            if interrupted.load(Ordering::Relaxed) && !passed_on {
+                let _ = bench::send_signal(child.id(), "INT");
+                passed_on = true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
         let wall = t0.elapsed().as_secs_f64();
-        if !o.status.success() {
-            bail!("the MAG side failed ({})", o.status);
+        let out = reader.join().unwrap_or_default();
+        if !status.success() {
+            bail!("the MAG side failed ({status})");
         }
         let after = threads_cpu(lma.id());
-        let side: MagSide = serde_json::from_slice(&o.stdout).context("MAG side output")?;
+        let side: MagSide = serde_json::from_slice(&out).context("MAG side output")?;
         let mut cpu = std::collections::BTreeMap::new();
         let mut per_reg = std::collections::BTreeMap::new();
         let regs = (side.accepted as f64).max(1.0);
