@@ -263,6 +263,14 @@ enum List {
 }
 
 impl Slot {
+    const VACANT: Slot = Slot {
+        reuse: 0,
+        entry: None,
+        coa: UNLINKED,
+        mn: UNLINKED,
+        queued: Millis::NEVER,
+    };
+
     fn links(&mut self, l: List) -> &mut Links {
         match l {
             List::Coa => &mut self.coa,
@@ -294,10 +302,15 @@ impl BindingCache {
         BindingCache::default()
     }
 
-    /// Pre-sized for `n` entries.
+    /// Pre-sized for `n` entries. The entry slab is also written once now,
+    /// so that the first `n` inserts take no page faults (the kernel's part of
+    /// a registration was mostly faulting in fresh slab pages).
     pub fn with_capacity(n: usize) -> BindingCache {
+        let mut slots = Vec::with_capacity(n);
+        slots.resize_with(n, || Slot::VACANT);
+        slots.clear();
         BindingCache {
-            slots: Vec::with_capacity(n),
+            slots,
             mn_heads: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
             by_prefix: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
             ..BindingCache::default()
@@ -349,13 +362,7 @@ impl BindingCache {
                 if i == NIL {
                     return Err(CacheError::Full);
                 }
-                self.slots.push(Slot {
-                    reuse: 0,
-                    entry: None,
-                    coa: UNLINKED,
-                    mn: UNLINKED,
-                    queued: Millis::NEVER,
-                });
+                self.slots.push(Slot::VACANT);
                 i
             }
         };

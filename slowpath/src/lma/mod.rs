@@ -62,8 +62,9 @@ pub struct LmaConfig {
     pub mobile_node_generated_timestamp: bool,
     /// Accept the Tunnel TLV header (T flag, RFC 5845 §6.2); false → status 3.
     pub tlv_header_supported: bool,
-    /// Bindings to reserve index space for up front (avoids rehashing pauses
-    /// while the cache grows); 0 = grow on demand.
+    /// Bindings to reserve index space and entry memory for up front (no
+    /// rehashing pauses while the cache grows, no page faults on the first
+    /// that many registrations); 0 = grow on demand.
     pub expected_bindings: usize,
 }
 
