@@ -344,6 +344,17 @@ impl Replica {
         self.lookup_prefix(a)
     }
 
+    /// Starts bringing in the slot a later [`Replica::lookup_burst_with`]
+    /// compares first for `dst` (the home slot at the longest prefix
+    /// length), so the miss overlaps whatever the caller does meanwhile.
+    #[inline]
+    pub fn prefetch_dst<H: Prefetch>(&self, dst: &[u8; 16]) {
+        if let Some(&first) = self.lens.first() {
+            let a = u128::from_be_bytes(*dst) & mask(first);
+            self.prefixes.prefetch::<H>(self.prefixes.home(a, first));
+        }
+    }
+
     /// Destination lookup for a burst; `out[i]` gets the result for
     /// `keys[i]` (extra elements of the longer slice are left alone).
     ///

@@ -160,7 +160,10 @@ impl BurstResult {
 }
 
 /// The fixed fields of an IPv6 header the decisions need.
+/// 8-aligned so the addresses are whole-word copies (an unaligned `[u8; 16]` is assembled from
+/// narrow stores, which later wide loads cannot forward from).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(align(8))]
 struct Hdr {
     src: [u8; 16],
     dst: [u8; 16],
@@ -236,6 +239,28 @@ pub struct Pipeline<T: FwdTables> {
     mag: MagConfig,
     tables: T,
     counters: WorkerCounters,
+    scratch: Option<Box<Scratch>>,
+}
+
+/// Per-chunk working arrays of [`Pipeline::process_burst`], allocated once.
+#[derive(Debug)]
+struct Scratch {
+    classes: [Class; CHUNK],
+    keys: [[u8; 16]; CHUNK],
+    found: [Option<FwdAction>; CHUNK],
+    /// Index into `keys`/`found` of each packet's lookup, `usize::MAX` for none.
+    slot: [usize; CHUNK],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            classes: [Class::default(); CHUNK],
+            keys: [[0; 16]; CHUNK],
+            found: [None; CHUNK],
+            slot: [usize::MAX; CHUNK],
+        }
+    }
 }
 
 impl<T: FwdTables> Pipeline<T> {
@@ -274,6 +299,7 @@ impl<T: FwdTables> Pipeline<T> {
             mag: cfg.mag,
             tables,
             counters: WorkerCounters::new(),
+            scratch: Some(Box::default()),
         })
     }
 
@@ -302,33 +328,40 @@ impl<T: FwdTables> Pipeline<T> {
     /// a `Tx` verdict are rewritten and have their port set.
     pub fn process_burst<P: PacketBuf>(&mut self, pkts: &mut [P], out: &mut BurstResult) {
         out.verdicts.clear();
-        let mut classes = [Class::default(); CHUNK];
-        let mut keys = [[0u8; 16]; CHUNK];
-        let mut found: [Option<FwdAction>; CHUNK] = [None; CHUNK];
-        let mut slot = [usize::MAX; CHUNK];
+        // The per-chunk arrays live in the pipeline (no per-burst initialization); taken out
+        // for the burst so `self` stays borrowable.
+        let mut s = self.scratch.take().unwrap_or_default();
         for chunk in pkts.chunks_mut(CHUNK) {
-            // Pass 1: classify and pick the address whose binding decides the packet.
+            // Pass 1: classify, pick the address whose binding decides the packet and start
+            // reading its table slot while the next packets are classified.
             let mut n = 0;
-            for (i, pkt) in chunk.iter().enumerate() {
+            for ((pkt, cls), slot) in chunk
+                .iter()
+                .zip(s.classes.iter_mut())
+                .zip(s.slot.iter_mut())
+            {
                 self.counters.rx(pkt.len());
-                let c = self.classify(pkt.data());
-                classes[i] = c;
-                slot[i] = usize::MAX;
-                if let Some(k) = self.primary_key(&c) {
-                    keys[n] = k;
-                    slot[i] = n;
-                    n += 1;
+                *cls = self.classify(pkt.data());
+                *slot = usize::MAX;
+                if let Some(k) = self.primary_key(cls) {
+                    if let Some(key) = s.keys.get_mut(n) {
+                        self.tables.prefetch_dst(&k);
+                        *key = k;
+                        *slot = n;
+                        n += 1;
+                    }
                 }
             }
             // Pass 2: one overlapped lookup for the chunk.
-            self.tables.lookup_burst(&keys[..n], &mut found[..n]);
+            self.tables.lookup_burst(&s.keys[..n], &mut s.found[..n]);
             // Pass 3: act.
-            for (i, pkt) in chunk.iter_mut().enumerate() {
-                let pre = found.get(slot[i]).copied().flatten();
-                let outcome = self.act(pkt, &classes[i], pre);
+            for ((pkt, cls), &slot) in chunk.iter_mut().zip(s.classes.iter()).zip(s.slot.iter()) {
+                let pre = s.found.get(slot).copied().flatten();
+                let outcome = self.act(pkt, cls, pre);
                 out.verdicts.push(self.account(pkt, outcome));
             }
         }
+        self.scratch = Some(s);
         self.counters.burst();
     }
 
@@ -379,7 +412,10 @@ impl<T: FwdTables> Pipeline<T> {
         self.local.contains(&a)
     }
 
-    /// Classify a frame without looking anything up.
+    /// Classify a frame without looking anything up. Inlined so the burst loop's result is
+    /// written in place: a returned `Class` copied into the chunk array stalls on store
+    /// forwarding (narrow field stores read back as 16-byte loads).
+    #[inline(always)]
     fn classify(&self, frame: &[u8]) -> Class {
         if frame.len() < ETH_HDR_LEN {
             return Class::Drop(DropReason::Truncated);
@@ -394,8 +430,8 @@ impl<T: FwdTables> Pipeline<T> {
             return Class::Drop(DropReason::Malformed);
         }
         let hdr = Hdr {
-            src: ip.src_addr().octets(),
-            dst: ip.dst_addr().octets(),
+            src: addr_at(frame, ETH_HDR_LEN + IPV6_SRC),
+            dst: addr_at(frame, ETH_HDR_LEN + IPV6_SRC + 16),
             hop_limit: ip.hop_limit(),
             ip_len: ip.total_len(),
         };
@@ -419,8 +455,8 @@ impl<T: FwdTables> Pipeline<T> {
                         Class::Tunnel {
                             info,
                             inner: Hdr {
-                                src: inner.src_addr().octets(),
-                                dst: inner.dst_addr().octets(),
+                                src: addr_at(frame, info.inner_offset + IPV6_SRC),
+                                dst: addr_at(frame, info.inner_offset + IPV6_SRC + 16),
                                 hop_limit: inner.hop_limit(),
                                 ip_len: info.inner_len,
                             },
@@ -754,6 +790,19 @@ fn decrement_hop_limit(frame: &mut [u8]) {
     if let Some(h) = frame.get_mut(ETH_HDR_LEN + IPV6_HOP_LIMIT) {
         *h = h.saturating_sub(1);
     }
+}
+
+/// Offset of the source address in an IPv6 header (the destination follows).
+const IPV6_SRC: usize = 8;
+
+/// The 16 octets at `off` (callers have checked the header is there; zeros otherwise), copied
+/// straight from the frame.
+#[inline(always)]
+fn addr_at(frame: &[u8], off: usize) -> [u8; 16] {
+    frame
+        .get(off..off + 16)
+        .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        .unwrap_or([0; 16])
 }
 
 fn is_nd(icmp_type: u8) -> bool {

@@ -13,6 +13,9 @@ pub trait FwdTables {
     fn lookup_dst(&self, addr: &[u8; 16]) -> Option<FwdAction>;
     /// [`FwdTables::lookup_dst`] for a burst of keys, memory reads overlapped (prefetched).
     fn lookup_burst(&self, keys: &[[u8; 16]], out: &mut [Option<FwdAction>]);
+    /// Start reading what [`FwdTables::lookup_burst`] will compare first for `addr`; returns
+    /// at once.
+    fn prefetch_dst(&self, addr: &[u8; 16]);
     /// The peer whose tunnel endpoint is `outer_src`.
     fn tunnel_peer(&self, outer_src: &[u8; 16]) -> Option<PeerInfo>;
     /// A peer by id.
@@ -27,6 +30,10 @@ pub trait FwdTables {
 }
 
 impl FwdTables for WorkerTables {
+    #[inline]
+    fn prefetch_dst(&self, addr: &[u8; 16]) {
+        self.replica().prefetch_dst::<HwPrefetch>(addr)
+    }
     #[inline]
     fn lookup_dst(&self, addr: &[u8; 16]) -> Option<FwdAction> {
         WorkerTables::lookup_dst(self, addr)
@@ -58,6 +65,10 @@ impl FwdTables for WorkerTables {
 
 /// A bare replica has no queue: updates are applied directly with [`Replica::apply`].
 impl FwdTables for Replica {
+    #[inline]
+    fn prefetch_dst(&self, addr: &[u8; 16]) {
+        self.prefetch_dst::<HwPrefetch>(addr)
+    }
     #[inline]
     fn lookup_dst(&self, addr: &[u8; 16]) -> Option<FwdAction> {
         Replica::lookup_dst(self, addr)
