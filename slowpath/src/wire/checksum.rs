@@ -5,21 +5,28 @@ use std::net::Ipv6Addr;
 
 use super::mh::IPPROTO_MH;
 
-/// Adds `data` to a one's-complement accumulator, four octets at a time as
-/// big-endian 32-bit words (their 16-bit halves fold to the same sum, since
-/// 2^16 ≡ 1 mod 0xffff); the tail is zero-padded. `data` must start at an
-/// even offset of the summed stream (it always starts at a multiple of 4
-/// here). A u64 cannot overflow before 2^32 words.
+/// Adds `data` to a one's-complement accumulator, eight octets at a time as
+/// big-endian 64-bit words with end-around carry (their 16-bit parts fold to
+/// the same sum, since 2^16 ≡ 1 mod 0xffff, and so does the carry out of bit
+/// 63); the tail is zero-padded. `data` must start at an even offset of the
+/// summed stream (it always starts at a multiple of 4 here).
 fn sum_words(mut acc: u64, data: &[u8]) -> u64 {
-    let mut chunks = data.chunks_exact(4);
+    let mut add = |w: u64| {
+        let (sum, carry) = acc.overflowing_add(w);
+        // Cannot overflow: with a carry, `sum` is at most 2^64 - 2.
+        acc = sum + u64::from(carry);
+    };
+    let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
-        acc += u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        add(u64::from_be_bytes(w));
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut tail = [0u8; 4];
+        let mut tail = [0u8; 8];
         tail[..rest.len()].copy_from_slice(rest);
-        acc += u64::from(u32::from_be_bytes(tail));
+        add(u64::from_be_bytes(tail));
     }
     acc
 }

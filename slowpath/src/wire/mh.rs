@@ -543,14 +543,21 @@ impl MhWriter {
     }
 
     /// Makes the first `end` octets writable (zeroed past `len`).
+    #[inline]
     fn reserve_to(&mut self, end: usize) {
         if end > self.buf.len() {
-            // Only for messages over the inline size: a long MN-ID, many prefixes.
-            self.buf.resize(end.next_power_of_two(), 0);
+            self.grow(end);
         }
     }
 
+    /// Only for messages over the inline size: a long MN-ID, many prefixes.
+    #[cold]
+    fn grow(&mut self, end: usize) {
+        self.buf.resize(end.next_power_of_two(), 0);
+    }
+
     /// Room for one option at its alignment, Pad1/PadN before it; returns its data.
+    #[inline]
     fn put(&mut self, align: Alignment, option_type: u8, data_len: usize) -> &mut [u8] {
         let off = self.len;
         let pad = align.padding_at(off);
