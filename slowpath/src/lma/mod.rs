@@ -111,6 +111,10 @@ enum Lookup {
     Ignore,
 }
 
+/// §5.5 ordering state of an MN: the Timestamp and Sequence # of its last
+/// accepted PBU (`None`: the MN has no entry).
+type MnState = Option<(Option<u64>, Option<u16>)>;
+
 /// The form a PBA is queued in: the form its PBU came in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Reply {
@@ -133,6 +137,8 @@ struct PbuHeader {
 #[derive(Clone, Debug)]
 struct Request<'a> {
     reply: Reply,
+    /// The MN's §5.5 state when the request was checked.
+    mn_state: MnState,
     src: Ipv6Addr,
     dst: Ipv6Addr,
     sequence: u16,
@@ -163,6 +169,7 @@ impl Request<'_> {
             hnps: Cow::Owned(self.hnps.into_owned()),
             link_layer_id: self.link_layer_id.map(|l| Cow::Owned(l.into_owned())),
             reply: self.reply,
+            mn_state: self.mn_state,
             src: self.src,
             dst: self.dst,
             sequence: self.sequence,
@@ -477,7 +484,7 @@ impl Lma {
         for id in due {
             if let Some(p) = self.pending.remove(&id) {
                 // No de-registration within MaxDelayBeforeNewBCEAssign: new session.
-                self.initial_registration(&p.request, now);
+                self.replay_initial(p.request, now);
             }
         }
     }
@@ -490,8 +497,14 @@ impl Lma {
         if let Some(p) = self.pending.remove(&id) {
             // The candidate entry is gone without a de-registration: nothing
             // is left to wait for, so the parked request is a new session.
-            self.initial_registration(&p.request, now);
+            self.replay_initial(p.request, now);
         }
+    }
+
+    /// A parked request as a new session, with the MN's §5.5 state as it is now.
+    fn replay_initial(&mut self, mut request: Request<'static>, now: Now) {
+        request.mn_state = self.cache.last_accepted(&request.mn_id);
+        self.initial_registration(&request, now);
     }
 
     /// Return prefixes to the pool; pinned ones stay taken (reserved).
@@ -548,7 +561,8 @@ impl Lma {
         }
 
         // Step 9: message ordering (§5.5).
-        if let Err((code, ts, seq)) = self.check_ordering(mn_id, opts, bu.sequence, now) {
+        let mn_state = self.cache.last_accepted(mn_id);
+        if let Err((code, ts, seq)) = self.check_ordering(mn_state, opts, bu.sequence, now) {
             return self.reject_with(src, dst, reply, opts, code, ts, seq);
         }
 
@@ -618,6 +632,7 @@ impl Lma {
 
         let request = Request {
             reply,
+            mn_state,
             src,
             dst,
             sequence: bu.sequence,
@@ -665,12 +680,11 @@ impl Lma {
     /// the PBA and the Sequence # for the PBA.
     fn check_ordering(
         &self,
-        mn_id: &[u8],
+        record: MnState,
         opts: &PmipOptions<'_>,
         sequence: u16,
         now: Now,
     ) -> Result<(), (u8, Option<Timestamp>, u16)> {
-        let record = self.cache.last_accepted(mn_id);
         if let Some(ts) = opts.timestamp {
             let last = record.and_then(|r| r.0).map(Timestamp);
             if let Some(last) = last {
@@ -905,7 +919,7 @@ impl Lma {
         entry.handoff_indicator = r.hi.0;
         entry.accepted_time_of_day = now.wall.0;
         // §5.5 state is per MN: a further interface starts from the MN's.
-        if let Some((ts, seq)) = self.cache.last_accepted(&r.mn_id) {
+        if let Some((ts, seq)) = r.mn_state {
             (entry.pbu_timestamp, entry.sequence_number) = (ts, seq);
         }
         let bce = match self.cache.insert(entry) {
