@@ -13,7 +13,7 @@
 use crate::expiry::ExpiryQueue;
 use crate::fwd::{FwdAction, PeerId, TableUpdate, TunnelKind};
 use crate::hash::{FastBuildHasher, FastMap};
-use crate::prefix::Prefix;
+use crate::prefix::{mask, Prefix};
 use crate::time::Millis;
 use core::hash::BuildHasher;
 use core::time::Duration;
@@ -283,6 +283,87 @@ fn mn_hash(mn_id: &[u8]) -> u64 {
     FastBuildHasher.hash_one(mn_id)
 }
 
+/// Largest block a [`BlockIndex`] covers, in prefix-number bits (as a
+/// [`crate::PrefixPool`]: 16 Mi prefixes, 128 MiB of index at most).
+const BLOCK_INDEX_BITS: u8 = 24;
+
+/// The prefixes of one length cut from one block (what the LMA's prefix pool
+/// hands out), indexed by their number in the block: an array read where the
+/// hash map needs a probe into a table of every binding, and a pool hands
+/// numbers out in order, so new bindings fill the array sequentially.
+#[derive(Debug, Clone)]
+struct BlockIndex {
+    block: Prefix,
+    len: u8,
+    /// [`BceId::to_bits`] by prefix number; [`BlockIndex::UNBOUND`] for none.
+    ids: Vec<u64>,
+}
+
+impl BlockIndex {
+    /// Never a handle: slab indexes stay below `NIL`.
+    const UNBOUND: u64 = u64::MAX;
+
+    /// The number of `p` in the block, if `p` is one of its prefixes and the
+    /// number is within [`BLOCK_INDEX_BITS`].
+    fn number(&self, p: &Prefix) -> Option<usize> {
+        if p.len() != self.len || !self.block.contains(&p.addr()) {
+            return None;
+        }
+        let n = (p.bits() & !mask(self.block.len()))
+            .checked_shr(128 - u32::from(self.len))
+            .unwrap_or(0);
+        (n < 1 << BLOCK_INDEX_BITS).then_some(n as usize)
+    }
+}
+
+/// Home network prefix → entry: a [`BlockIndex`] for the pool's prefixes if
+/// configured, a hash map for the rest.
+#[derive(Debug, Clone, Default)]
+struct PrefixIndex {
+    block: Option<BlockIndex>,
+    map: FastMap<Prefix, BceId>,
+}
+
+impl PrefixIndex {
+    fn get(&self, p: &Prefix) -> Option<BceId> {
+        match self.block.as_ref().and_then(|b| Some((b, b.number(p)?))) {
+            Some((b, n)) => b
+                .ids
+                .get(n)
+                .filter(|&&id| id != BlockIndex::UNBOUND)
+                .map(|&id| BceId::from_bits(id)),
+            None => self.map.get(p).copied(),
+        }
+    }
+
+    fn insert(&mut self, p: Prefix, id: BceId) {
+        match self.block.as_mut().and_then(|b| Some((b.number(&p)?, b))) {
+            Some((n, b)) => {
+                if b.ids.len() <= n {
+                    b.ids.resize(n + 1, BlockIndex::UNBOUND);
+                }
+                b.ids[n] = id.to_bits();
+            }
+            None => {
+                self.map.insert(p, id);
+            }
+        }
+    }
+
+    fn remove(&mut self, p: &Prefix) {
+        match self.block.as_mut().and_then(|b| Some((b.number(p)?, b))) {
+            Some((n, b)) => {
+                if let Some(id) = b.ids.get_mut(n) {
+                    *id = BlockIndex::UNBOUND;
+                }
+            }
+            None => {
+                self.map.remove(p);
+            }
+        }
+    }
+}
+
 /// The authoritative PMIPv6 binding cache.
 #[derive(Debug, Clone, Default)]
 pub struct BindingCache {
@@ -291,7 +372,7 @@ pub struct BindingCache {
     len: usize,
     /// Hash of MN-ID → head of its list (members compared in full).
     mn_heads: FastMap<u64, u32>,
-    by_prefix: FastMap<Prefix, BceId>,
+    by_prefix: PrefixIndex,
     /// Proxy-CoA → head of its list.
     coa_heads: FastMap<[u8; 16], u32>,
     expiry: ExpiryQueue<BceId>,
@@ -312,8 +393,37 @@ impl BindingCache {
         BindingCache {
             slots,
             mn_heads: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
-            by_prefix: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
+            by_prefix: PrefixIndex {
+                block: None,
+                map: FastMap::with_capacity_and_hasher(n, FastBuildHasher),
+            },
             ..BindingCache::default()
+        }
+    }
+
+    /// Index the `/assign_len` prefixes of `block` (those a prefix pool cuts
+    /// from it) by their number in the block instead of hashing them, for
+    /// the first 2^24 of them. Lookups are the same either way; this is about
+    /// speed and memory locality at a million bindings. Entries already in
+    /// the cache are moved over.
+    pub fn index_block(&mut self, block: Prefix, assign_len: u8) {
+        if assign_len < block.len() || assign_len > 128 {
+            return;
+        }
+        let mut index = BlockIndex {
+            block,
+            len: assign_len,
+            ids: Vec::new(),
+        };
+        // A pool hands out numbers from 0: room for the expected bindings.
+        let bits = (assign_len - block.len()).min(BLOCK_INDEX_BITS);
+        index
+            .ids
+            .reserve((1usize << bits).min(self.slots.capacity()));
+        let old = core::mem::take(&mut self.by_prefix.map);
+        self.by_prefix.block = Some(index);
+        for (p, id) in old {
+            self.by_prefix.insert(p, id);
         }
     }
 
@@ -343,7 +453,7 @@ impl BindingCache {
 
     fn check_prefixes(&self, e: &BindingCacheEntry, me: Option<BceId>) -> Result<(), CacheError> {
         for p in &e.home_network_prefixes {
-            if let Some(&owner) = self.by_prefix.get(p) {
+            if let Some(owner) = self.by_prefix.get(p) {
                 if Some(owner) != me {
                     return Err(CacheError::PrefixInUse { prefix: *p, owner });
                 }
@@ -692,7 +802,7 @@ impl BindingCache {
 
     /// Entry that owns exactly this home network prefix.
     pub fn by_prefix(&self, prefix: &Prefix) -> Option<BceId> {
-        self.by_prefix.get(prefix).copied()
+        self.by_prefix.get(prefix)
     }
 
     /// Every entry whose Proxy-CoA is `coa` (a MAG that restarted).
@@ -783,7 +893,12 @@ impl BindingCache {
         let mut b = self.slots.capacity() * size_of::<Slot>()
             + self.free.capacity() * size_of::<u32>()
             + map(self.mn_heads.capacity(), size_of::<(u64, u32)>())
-            + map(self.by_prefix.capacity(), size_of::<(Prefix, BceId)>())
+            + map(self.by_prefix.map.capacity(), size_of::<(Prefix, BceId)>())
+            + self
+                .by_prefix
+                .block
+                .as_ref()
+                .map_or(0, |b| b.ids.capacity() * size_of::<u64>())
             + map(self.coa_heads.capacity(), size_of::<([u8; 16], u32)>())
             + self.expiry.len() * size_of::<(Millis, BceId)>();
         for (_, e) in self.iter() {
@@ -822,6 +937,74 @@ mod tests {
             Duration::from_secs(10),
             Millis(now),
         )
+    }
+
+    #[test]
+    fn block_index_finds_what_the_map_finds() {
+        // Outside the indexed block, and inside it at another length.
+        let other = |i: u16| {
+            let mut a = pfx(i).addr();
+            a[0] = 0x30;
+            Prefix::new(a, 64).unwrap()
+        };
+        let short = |i: u16| Prefix::new(pfx(i).addr(), 56).unwrap();
+        let prefixes = |i: u16| -> Vec<Prefix> {
+            match i % 3 {
+                0 => vec![pfx(i)],
+                1 => vec![pfx(i), other(i)],
+                _ => vec![short(i), pfx(i + 1)],
+            }
+        };
+        let entry = |mn: u16, i: u16| {
+            let mut e = bce(&format!("mn{mn}"), &[], 1, 0);
+            e.home_network_prefixes = prefixes(i).into();
+            e
+        };
+        let mut plain = BindingCache::new();
+        let mut indexed = BindingCache::with_capacity(64);
+        // Entries from before the index was set up are moved over.
+        assert_eq!(plain.insert(entry(0, 7)), indexed.insert(entry(0, 7)));
+        indexed.index_block(Prefix::new(pfx(0).addr(), 48).unwrap(), 64);
+        let mut live = vec![plain.by_prefix(&pfx(7)).unwrap()];
+        let mut inserted = 0;
+        let mut x = 0x9e37_79b9u32;
+        for step in 0..3000u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let i = (x >> 8) as u16 % 60;
+            match x % 4 {
+                0 | 1 => {
+                    let a = plain.insert(entry(i, i));
+                    assert_eq!(a, indexed.insert(entry(i, i)), "step {step}");
+                    inserted += usize::from(a.is_ok());
+                    live.extend(a.ok());
+                }
+                2 if !live.is_empty() => {
+                    let id = live.swap_remove(usize::from(i) % live.len());
+                    assert_eq!(plain.remove(id), indexed.remove(id), "step {step}");
+                }
+                _ if !live.is_empty() => {
+                    let id = live[usize::from(i) % live.len()];
+                    let (a, b) = (
+                        plain.update(id, entry(i, i + 1)),
+                        indexed.update(id, entry(i, i + 1)),
+                    );
+                    assert_eq!(a, b, "step {step}");
+                }
+                _ => {}
+            }
+            for q in 0..64 {
+                for p in [pfx(q), other(q), short(q)] {
+                    assert_eq!(
+                        plain.by_prefix(&p),
+                        indexed.by_prefix(&p),
+                        "{p:?} at step {step}"
+                    );
+                }
+            }
+        }
+        assert!(inserted > 200, "only {inserted} inserts succeeded");
     }
 
     #[test]

@@ -265,7 +265,11 @@ impl Lma {
         let assign_len = config.hnp_prefix_len.clamp(block.prefix_len(), 128);
         // RFC 5213 defines no quarantine: a released prefix is free at once.
         let pool = PrefixPool::new_capped(prefix_of(&block), assign_len, Duration::ZERO).ok();
-        let cache = BindingCache::with_capacity(config.expected_bindings);
+        let mut cache = BindingCache::with_capacity(config.expected_bindings);
+        if let Some(pool) = &pool {
+            // Pool prefixes by number: no hash probe per registration.
+            cache.index_block(pool.pool(), pool.assign_len());
+        }
         let mut lma = Lma {
             config,
             policy: LmaPolicy::default(),
