@@ -240,6 +240,23 @@ pub struct Pipeline<T: FwdTables> {
     tables: T,
     counters: WorkerCounters,
     scratch: Option<Box<Scratch>>,
+    /// Tunnel egress per peer, resolved once and reused until the tables change.
+    peer_routes: [PeerRoute; PEER_ROUTES],
+    /// Bumped whenever the tables may have changed; older `peer_routes` entries are stale.
+    epoch: u64,
+}
+
+/// Entries of the peer egress cache (direct-mapped by peer id).
+const PEER_ROUTES: usize = 16;
+
+/// A peer's tunnel endpoint with its egress port and next-hop MAC, valid in one `epoch`.
+#[derive(Debug, Clone, Copy, Default)]
+struct PeerRoute {
+    epoch: u64,
+    peer: PeerId,
+    addr: [u8; 16],
+    port: u16,
+    dmac: [u8; 6],
 }
 
 /// Per-chunk working arrays of [`Pipeline::process_burst`], allocated once.
@@ -300,6 +317,9 @@ impl<T: FwdTables> Pipeline<T> {
             tables,
             counters: WorkerCounters::new(),
             scratch: Some(Box::default()),
+            peer_routes: [PeerRoute::default(); PEER_ROUTES],
+            // Entries start at epoch 0, so they are stale from the start.
+            epoch: 1,
         })
     }
 
@@ -307,9 +327,19 @@ impl<T: FwdTables> Pipeline<T> {
     pub fn tables(&self) -> &T {
         &self.tables
     }
-    /// The worker's tables, to apply updates between bursts.
+    /// The worker's tables, to apply updates between bursts (forgets cached resolutions).
     pub fn tables_mut(&mut self) -> &mut T {
+        self.epoch += 1;
         &mut self.tables
+    }
+    /// Apply up to `max` queued table updates between bursts; returns how many were applied.
+    /// Cached resolutions survive when there were none.
+    pub fn apply_pending(&mut self, max: usize) -> usize {
+        let n = self.tables.apply_pending(max);
+        if n > 0 {
+            self.epoch += 1;
+        }
+        n
     }
     /// The worker's counters.
     pub fn counters(&self) -> &WorkerCounters {
@@ -660,18 +690,15 @@ impl<T: FwdTables> Pipeline<T> {
         if h.hop_limit <= 1 {
             return Outcome::Punt(PuntReason::HopLimitExceeded);
         }
-        let Some(PeerInfo { addr, .. }) = self.tables.peer(peer) else {
-            return Outcome::Drop(DropReason::UnknownPeer);
+        let (addr, port, dmac) = match self.peer_route(peer) {
+            Ok(x) => x,
+            Err(r) => return Outcome::Drop(r),
         };
         let encap = match tunnel {
             TunnelKind::Ip6Ip6 => Encap::Ip6Ip6,
             TunnelKind::Gre { key } => Encap::Gre { key },
         };
         let outer_dst = Ipv6Addr::from(addr);
-        let (port, dmac) = match self.resolve(outer_dst) {
-            Ok(x) => x,
-            Err(r) => return Outcome::Drop(r),
-        };
         let Some(pc) = self.ports.get(usize::from(port)).copied() else {
             return Outcome::Drop(DropReason::NoRoute);
         };
@@ -744,6 +771,32 @@ impl<T: FwdTables> Pipeline<T> {
         decrement_hop_limit(data);
         rewrite_l2(data, dmac, pc.mac);
         Outcome::Tx(port, action)
+    }
+
+    /// A peer's tunnel endpoint, egress port and next-hop MAC; resolved on the first packet
+    /// to the peer, reused until the tables change.
+    #[inline]
+    fn peer_route(&mut self, peer: PeerId) -> Result<([u8; 16], u16, [u8; 6]), DropReason> {
+        let i = peer.0 as usize % PEER_ROUTES;
+        if let Some(e) = self.peer_routes.get(i) {
+            if e.epoch == self.epoch && e.peer == peer {
+                return Ok((e.addr, e.port, e.dmac));
+            }
+        }
+        let Some(PeerInfo { addr, .. }) = self.tables.peer(peer) else {
+            return Err(DropReason::UnknownPeer);
+        };
+        let (port, dmac) = self.resolve(Ipv6Addr::from(addr))?;
+        if let Some(e) = self.peer_routes.get_mut(i) {
+            *e = PeerRoute {
+                epoch: self.epoch,
+                peer,
+                addr,
+                port,
+                dmac,
+            };
+        }
+        Ok((addr, port, dmac))
     }
 
     /// Route lookup and neighbor resolution of the next hop toward `dst`.

@@ -195,10 +195,7 @@ impl<T: FwdTables, P: PacketBuf> Worker<T, P> {
     /// One loop iteration without sleeping: apply pending table updates, send injected packets,
     /// receive and process one burst, transmit and punt. Returns the packets received.
     pub fn poll_once<Q: RxTx<Pkt = P>>(&mut self, io: &mut Q) -> usize {
-        let applied = self
-            .pipeline
-            .tables_mut()
-            .apply_pending(self.cfg.updates_per_iteration);
+        let applied = self.pipeline.apply_pending(self.cfg.updates_per_iteration);
         self.pipeline.counters_mut().table_updates(applied);
 
         self.injected.clear();

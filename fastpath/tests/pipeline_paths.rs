@@ -234,6 +234,27 @@ fn lma_downlink_ip6ip6_to_bound_prefix() {
 }
 
 #[test]
+fn lma_downlink_follows_a_changed_peer_neighbor() {
+    // The peer's egress is cached between packets; a table change must be seen at once.
+    let mut p = lma();
+    let f = udp(CN, MN1, 30, 10);
+    let (_, pkt) = run(&mut p, &f);
+    assert_eq!(&pkt.data()[0..6], &MAG1_MAC);
+    let moved = [0x02, 0, 0, 0, 0x99, 0x99];
+    set_neighbor(p.tables_mut(), MAG1, moved, 0);
+    let (v, pkt) = run(&mut p, &f);
+    assert_eq!(v, tx(0, Action::Encap));
+    assert_eq!(&pkt.data()[0..6], &moved);
+    set_peer(p.tables_mut(), 1, MAG2);
+    let (_, pkt) = run(&mut p, &f);
+    assert_eq!(
+        ip(pkt.data()).dst_addr(),
+        a(MAG2),
+        "peer moved to another address"
+    );
+}
+
+#[test]
 fn lma_downlink_gre_carries_the_downlink_key() {
     let mut p = lma();
     let (v, pkt) = run(&mut p, &udp(CN, MN2, 30, 10));
