@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::bench::{self, Runner, Scenario, Spread, Variant};
 use crate::gen::{self, Shape, Size, Spec, Tunnel};
+use crate::netns::{self, sh};
 
 #[derive(Debug, Args)]
 pub struct KernelArgs {
@@ -129,29 +130,9 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        for n in [NS_GEN, NS_GW, NS_SINK] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &self.ns(n)])
-                .stderr(Stdio::null())
-                .status();
-        }
+        let names = [NS_GEN, NS_GW, NS_SINK].map(|n| self.ns(n));
+        netns::delete(names.iter().map(String::as_str));
     }
-}
-
-fn sh(args: &[&str]) -> Result<()> {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("running {}", args[0]))?;
-    if !out.status.success() {
-        bail!(
-            "{}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
 }
 
 fn ip(ns: &str, args: &str) -> Result<()> {

@@ -36,6 +36,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::bench;
 use crate::gen;
+use crate::netns::{self, sh};
 
 #[derive(Debug, Args)]
 pub struct MagLoadArgs {
@@ -380,29 +381,8 @@ struct Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        for n in [&self.mag_ns, &self.lma_ns] {
-            let _ = Command::new("ip")
-                .args(["netns", "del", n])
-                .stderr(Stdio::null())
-                .status();
-        }
+        netns::delete([self.mag_ns.as_str(), self.lma_ns.as_str()]);
     }
-}
-
-fn sh(args: &[&str]) -> Result<()> {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("running {}", args[0]))?;
-    if !out.status.success() {
-        bail!(
-            "{}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
 }
 
 /// (seconds on a CPU, seconds runnable but waiting for one) from a

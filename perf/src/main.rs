@@ -6,6 +6,7 @@ mod bench;
 mod gen;
 mod kernel;
 mod magload;
+mod netns;
 
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
