@@ -1,15 +1,15 @@
 //! Black-box DPDK tests: spawn `mobgw` (the EAL starts once per process) on
 //! virtual devices and check what comes out.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{mobgw, read_pcap, write_pcap, KillOnDrop};
+use common::{line_channel, mobgw, read_pcap, spawn_run, write_pcap, KillOnDrop};
 
 /// Mixed IPv6/UDP frames of varied sizes, each carrying its index.
 fn mixed_frames(n: usize) -> Vec<Vec<u8>> {
@@ -78,24 +78,8 @@ fn write_config(dir: &Path, name: &str, ports: &[(&str, String)], extra: &str) -
 
 /// Spawns `mobgw run`, forwarding its stdout lines to a channel.
 fn spawn(config: &Path) -> (KillOnDrop, mpsc::Receiver<String>) {
-    let mut child = KillOnDrop(
-        mobgw()
-            .args(["run", "--stats-period", "1", "--config"])
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mobgw"),
-    );
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().expect("stdout");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let mut child = spawn_run(config);
+    let rx = line_channel(child.stdout.take().expect("stdout"));
     (child, rx)
 }
 
@@ -150,15 +134,7 @@ fn closed_stdout_does_not_stop_it(dir: &Path) {
         ],
         "",
     );
-    let mut child = KillOnDrop(
-        mobgw()
-            .args(["run", "--stats-period", "1", "--config"])
-            .arg(&cfg)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mobgw"),
-    );
+    let mut child = spawn_run(&cfg);
     drop(child.stdout.take());
     // Several stats periods against the closed pipe.
     std::thread::sleep(Duration::from_secs(4));

@@ -7,16 +7,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::net::Ipv6Addr;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 mod common;
 
-use common::{a, mobgw, write_pcap, KillOnDrop};
+use common::{a, line_channel, mobgw, spawn_run, write_pcap};
 use fastpath::frame::FrameSpec;
 use serde_json::Value;
 use slowpath::action::Action;
@@ -104,21 +103,10 @@ fn pbu_frame(mag: Ipv6Addr, lma: Ipv6Addr) -> Vec<u8> {
 }
 
 fn spawn_lines(child: &mut Child) -> (mpsc::Receiver<String>, mpsc::Receiver<String>) {
-    let (otx, orx) = mpsc::channel();
-    let (etx, erx) = mpsc::channel();
-    let stdout = child.stdout.take().expect("stdout");
-    let stderr = child.stderr.take().expect("stderr");
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = otx.send(l);
-        }
-    });
-    std::thread::spawn(move || {
-        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = etx.send(l);
-        }
-    });
-    (orx, erx)
+    (
+        line_channel(child.stdout.take().expect("stdout")),
+        line_channel(child.stderr.take().expect("stderr")),
+    )
 }
 
 fn show(socket: &Path, args: &[&str]) -> Output {
@@ -349,15 +337,7 @@ socket = "{sock}"
     let cfg_path = d.join("lma.toml");
     std::fs::write(&cfg_path, cfg).expect("config");
 
-    let mut child = KillOnDrop(
-        mobgw()
-            .args(["run", "--stats-period", "1", "--config"])
-            .arg(&cfg_path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mobgw"),
-    );
+    let mut child = spawn_run(&cfg_path);
     let (out_rx, err_rx) = spawn_lines(&mut child);
     let mut log = Vec::new();
     let start = Instant::now();

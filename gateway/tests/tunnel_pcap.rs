@@ -5,15 +5,13 @@
 //! (an uplink packet whose inner source is bound to another MAG, RFC 5213
 //! §5.6.2) is absent.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{a, mobgw, write_pcap, KillOnDrop};
+use common::{a, line_channel, spawn_run, write_pcap};
 use fastpath::frame::FrameSpec;
 
 const LMA_ACCESS_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x01, 0x01];
@@ -130,22 +128,8 @@ static_bindings = "{d}/bindings.txt"
     let cfg_path = d.join("lma.toml");
     std::fs::write(&cfg_path, cfg).expect("config");
 
-    let mut child = KillOnDrop(
-        mobgw()
-            .args(["run", "--stats-period", "1", "--config"])
-            .arg(&cfg_path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn mobgw"),
-    );
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().expect("stdout");
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(l);
-        }
-    });
+    let mut child = spawn_run(&cfg_path);
+    let rx = line_channel(child.stdout.take().expect("stdout"));
     // 10 downlink out of access, 10 uplink out of core (plus the slowpath's
     // own neighbor solicitations, which are ICMPv6 and filtered below).
     let start = Instant::now();

@@ -4,10 +4,12 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::net::Ipv6Addr;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use pcap_file::pcap::{PcapPacket, PcapReader, PcapWriter};
@@ -67,4 +69,30 @@ impl Drop for KillOnDrop {
             let _ = self.0.wait();
         }
     }
+}
+
+/// `mobgw run --stats-period 1 --config CONFIG` with stdout and stderr piped.
+pub fn spawn_run(config: &Path) -> KillOnDrop {
+    KillOnDrop(
+        mobgw()
+            .args(["run", "--stats-period", "1", "--config"])
+            .arg(config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mobgw"),
+    )
+}
+
+/// The lines of `r`, read on a thread, as a channel.
+pub fn line_channel<R: Read + Send + 'static>(r: R) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
